@@ -1,0 +1,82 @@
+"""Suite-wide fixtures: isolated media folder, a reset clock, and Playwright on Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# between browser steps are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    from fenxiao.core import clock
+
+    clock.reset()
+    yield
+    clock.reset()
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists() or os.environ.get("FENXIAO_REQUIRE_BROWSER"):
+        return
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (CI installs it: apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def phone_context(browser):
+    """A browser context shaped like a 390×844 phone."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
+    yield context
+    context.close()
+
+
+def save_screenshot(page, name: str, docs_copy: bool = False) -> Path:
+    """Save a screenshot under test-artifacts/ (and docs/img/ when asked, for the README)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / name
+    page.screenshot(path=str(target), full_page=True)
+    if docs_copy:
+        docs_img = Path(__file__).resolve().parent / "docs" / "img"
+        docs_img.mkdir(parents=True, exist_ok=True)
+        shutil.copy(target, docs_img / name)
+    return target

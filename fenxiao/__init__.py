@@ -1,0 +1,1 @@
+"""fenxiao: a B2B2C social-distribution commerce platform."""

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from fenxiao.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("accounts/", include("fenxiao.accounts.urls")),
+    path("console/", include("fenxiao.web.console_urls")),
+    path("shop/", include("fenxiao.catalog.shop_urls")),
+    path("", include("fenxiao.web.urls")),
+    # Uploaded images.  In production put a reverse proxy in front (docs/deployment.md);
+    # Django's static serve never executes a file, it only streams it with a guessed type.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]

@@ -1,0 +1,13 @@
+"""The brand console: every URL carries the brand id and every view checks the signed-in
+person's role in that brand (``fenxiao.accounts.selectors.require_brand_permission``)."""
+
+from django.urls import include, path
+
+from . import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.console_index, name="index"),
+    path("b/<int:brand_id>/", include("fenxiao.catalog.console_urls")),
+]
