@@ -16,6 +16,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +64,9 @@ INSTALLED_APPS = [
     "fenxiao.core",
     "fenxiao.accounts",
     "fenxiao.catalog",
+    "fenxiao.ledger",
+    "fenxiao.payments",
+    "fenxiao.trade",
     "fenxiao.distribution",
     "fenxiao.web",
 ]
@@ -109,7 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(BASE_DIR / ".test-db.sqlite3")
+    # A file (not :memory:) so tests with several threads share one database; one per process
+    # so parallel runs never collide.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.path.join(
+        tempfile.gettempdir(), f"fenxiao-test-{os.getpid()}.sqlite3"
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -128,7 +136,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "fenxiao" / "locale"]
+# Each app keeps its own translations in <app>/locale/ (found automatically).
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("fenxiao.accounts.urls")),
     path("console/", include("fenxiao.web.console_urls")),
     path("shop/", include("fenxiao.catalog.shop_urls")),
+    path("trade/", include("fenxiao.trade.urls")),
+    path("payments/", include("fenxiao.payments.urls")),
     path("", include("fenxiao.web.urls")),
     # Uploaded images.  In production put a reverse proxy in front (docs/deployment.md);
     # Django's static serve never executes a file, it only streams it with a guessed type.

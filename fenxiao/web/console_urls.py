@@ -10,4 +10,5 @@ app_name = "console"
 urlpatterns = [
     path("", views.console_index, name="index"),
     path("b/<int:brand_id>/", include("fenxiao.catalog.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.trade.console_urls")),
 ]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TradeConfig(AppConfig):
+    name = "fenxiao.trade"
+    label = "trade"
+    verbose_name = _("Trade")
