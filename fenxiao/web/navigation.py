@@ -1,0 +1,18 @@
+"""The brand console's side navigation: (url name, label, permission) per entry.
+
+Each domain adds its pages here; a person sees only the entries its role permits.  Entries whose
+URL name does not resolve yet are skipped.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from fenxiao.accounts.roles import Perm
+
+CONSOLE_NAV: list[tuple[str, str, str]] = [
+    ("console:products", _("Products"), Perm.CATALOG_VIEW),
+    ("console:import_products", _("Import products"), Perm.CATALOG_EDIT),
+    ("console:orders", _("Orders"), Perm.ORDERS_VIEW),
+    ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
+]
