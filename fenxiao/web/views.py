@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from fenxiao.accounts.selectors import approved_brands, brand_roles_of
@@ -20,3 +21,27 @@ def console_index(request: HttpRequest) -> HttpResponse:
     if len(roles) == 1:
         return redirect("console:products", roles[0].brand_id)
     return render(request, "web/console_index.html", {"brand_roles": roles})
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        return JsonResponse({"status": "unavailable", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    """The trivial authenticated endpoint benchmarks compare against: session lookup, user
+    lookup, a JSON answer, nothing else."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "sign in first"}, status=401)
+    return JsonResponse({"user": request.user.pk})
