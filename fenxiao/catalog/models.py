@@ -45,6 +45,7 @@ class ProductStatus(models.TextChoices):
 
 class Product(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
+    external_code = models.CharField(_("product code"), max_length=40, blank=True, help_text=_("The brand's own code (used by CSV import)."))
     title = models.CharField(_("title"), max_length=120)
     subtitle = models.CharField(_("subtitle"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -67,6 +68,11 @@ class Product(models.Model):
             models.Index(fields=["brand", "status", "-id"], name="product_brand_status"),
             models.Index(fields=["status", "category"], name="product_status_category"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "external_code"], condition=~Q(external_code=""), name="product_code_unique_in_brand"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -82,7 +88,7 @@ def product_image_path(instance: ProductImage, filename: str) -> str:
 
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to=product_image_path, width_field="width", height_field="height")
+    image = models.ImageField(upload_to=product_image_path)
     thumbnail = models.ImageField(upload_to=product_image_path, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)

@@ -5,3 +5,10 @@ class CoreConfig(AppConfig):
     name = "fenxiao.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        from . import events  # noqa: F401 — registers the event-delivery job
+
+        autodiscover_modules("jobs", "handlers")

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", views.console_index, name="index"),
     path("b/<int:brand_id>/", include("fenxiao.catalog.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.trade.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.accounts.console_urls")),
 ]

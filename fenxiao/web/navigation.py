@@ -12,6 +12,7 @@ from fenxiao.accounts.roles import Perm
 
 CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:products", _("Products"), Perm.CATALOG_VIEW),
+    ("console:products_bulk", _("Stock and prices"), Perm.CATALOG_VIEW),
     ("console:import_products", _("Import products"), Perm.CATALOG_EDIT),
     ("console:orders", _("Orders"), Perm.ORDERS_VIEW),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),

@@ -1,0 +1,76 @@
+"""Outbox events, jobs and timers: the worker's tables."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    DEAD = "dead", "dead"
+
+
+class Job(models.Model):
+    """A unit of background work, written in the caller's transaction and run by a worker."""
+
+    name = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    run_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=10)
+    unique_key = models.CharField(max_length=200, null=True, blank=True)
+    ordering_key = models.CharField(max_length=200, blank=True, default="", help_text="jobs with one key run in id order")
+    locked_by = models.CharField(max_length=100, blank=True, default="")
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "run_at"], name="job_due"),
+            models.Index(fields=["ordering_key", "status"], name="job_ordering"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unique_key"],
+                condition=Q(status__in=["queued", "running"]),
+                name="job_unique_key_while_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}#{self.pk} ({self.status})"
+
+
+class OutboxEvent(models.Model):
+    """A domain event written in the same transaction as the state change it describes."""
+
+    topic = models.CharField(max_length=100)
+    aggregate = models.CharField(max_length=100, blank=True, default="")
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["topic", "id"], name="event_topic"), models.Index(fields=["aggregate", "id"], name="event_aggregate")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.aggregate}"
+
+
+class TimerState(models.Model):
+    """When a periodic timer is next due; claimed with a conditional UPDATE so one worker runs it per period."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_run_by = models.CharField(max_length=100, blank=True, default="")
+    runs = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name

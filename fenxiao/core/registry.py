@@ -1,0 +1,27 @@
+"""Registered job handlers, timers and event subscribers (filled at import of each app's
+``jobs.py`` / ``handlers.py``, see ``CoreConfig.ready``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    fn: Callable[[dict], None]
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    name: str
+    fn: Callable[[], None]
+    every: timedelta
+
+
+JOBS: dict[str, JobSpec] = {}
+TIMERS: dict[str, TimerSpec] = {}
+SUBSCRIBERS: dict[str, list[tuple[str, Callable]]] = {}
