@@ -9,7 +9,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         ctx = seed(out=lambda line: self.stdout.write(line))
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo sign-ins (password for all: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo sign-ins (password for all: {DEMO_PASSWORD})"))
         width = max(len(role) for role, _, _ in ctx.sign_ins)
         for role, where, login in ctx.sign_ins:
             self.stdout.write(f"  {role:<{width}}  {login:<13}  http://127.0.0.1:8000{where}")
