@@ -77,11 +77,11 @@ def phone_context(browser):
     context.close()
 
 
-def save_screenshot(page, name: str, docs_copy: bool = False) -> Path:
+def save_screenshot(page, name: str, docs_copy: bool = False, full_page: bool = True) -> Path:
     """Save a screenshot under test-artifacts/ (and docs/img/ when asked, for the README)."""
     ARTIFACTS.mkdir(exist_ok=True)
     target = ARTIFACTS / name
-    page.screenshot(path=str(target), full_page=True)
+    page.screenshot(path=str(target), full_page=full_page)
     if docs_copy:
         docs_img = Path(__file__).resolve().parent / "docs" / "img"
         docs_img.mkdir(parents=True, exist_ok=True)

@@ -128,7 +128,7 @@ def product_picture(title: str, colour: tuple[int, int, int], size: int = 800) -
         shade = int(60 * y / size)
         draw.line([(0, y), (size, y)], fill=tuple(max(0, c - shade) for c in colour))
     draw.ellipse([size * 0.2, size * 0.15, size * 0.8, size * 0.75], fill=(255, 255, 255))
-    font = _font(size // 10)
+    font = _font(min(size // 10, int(size * 0.85 / max(1, len(title)))))
     box = draw.textbbox((0, 0), title, font=font)
     draw.text(((size - (box[2] - box[0])) / 2, size * 0.8), title, font=font, fill=(255, 255, 255))
     out = io.BytesIO()
