@@ -14,6 +14,7 @@ urlpatterns = [
     path("shop/", include("fenxiao.catalog.shop_urls")),
     path("trade/", include("fenxiao.trade.urls")),
     path("payments/", include("fenxiao.payments.urls")),
+    path("platform/ledger/", include("fenxiao.ledger.urls")),
     path("", include("fenxiao.web.urls")),
     # Uploaded images.  In production put a reverse proxy in front (docs/deployment.md);
     # Django's static serve never executes a file, it only streams it with a guessed type.

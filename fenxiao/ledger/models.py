@@ -1,0 +1,134 @@
+"""Double-entry ledger in integer fen.
+
+Sign convention: a line's ``amount`` is positive for a debit and negative for a credit; every
+entry's lines sum to zero, so the sum of all account balances is zero at every commit.
+
+Accounts and their normal sign (``sign_rule`` is enforced by a database check constraint):
+
+=======================  =========  ==========================================================
+code                     rule       meaning
+=======================  =========  ==========================================================
+gateway_cash             debit      money the platform holds at the payment provider
+platform_clearing        credit     consumers' money held for orders not yet settled
+brand_payable            any        owed to a brand (credit); a debit balance is a claw-back
+                                    the brand owes after refunds of settled orders
+commission_pending       credit     a distributor's commission on paid, unsettled orders
+commission_available     any        a distributor's withdrawable commission; a debit balance
+                                    is a claw-back that later earnings net out
+commission_withdrawing   credit     withdrawals requested and not yet paid out (what was
+                                    paid out is the sum of ``withdrawal_paid`` entries)
+platform_fee_revenue     credit     the platform's fee income
+=======================  =========  ==========================================================
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fenxiao.accounts.models import Brand
+
+
+class AccountCode(models.TextChoices):
+    GATEWAY_CASH = "gateway_cash", _("Cash at payment provider")
+    PLATFORM_CLEARING = "platform_clearing", _("Platform clearing")
+    BRAND_PAYABLE = "brand_payable", _("Brand payable")
+    COMMISSION_PENDING = "commission_pending", _("Commission pending")
+    COMMISSION_AVAILABLE = "commission_available", _("Commission available")
+    COMMISSION_WITHDRAWING = "commission_withdrawing", _("Commission being withdrawn")
+    PLATFORM_FEE_REVENUE = "platform_fee_revenue", _("Platform fee revenue")
+
+
+class SignRule(models.TextChoices):
+    ANY = "any", _("any")
+    DEBIT = "debit", _("never below zero")
+    CREDIT = "credit", _("never above zero")
+
+
+SIGN_RULES = {
+    AccountCode.GATEWAY_CASH: SignRule.DEBIT,
+    AccountCode.PLATFORM_CLEARING: SignRule.CREDIT,
+    AccountCode.BRAND_PAYABLE: SignRule.ANY,
+    AccountCode.COMMISSION_PENDING: SignRule.CREDIT,
+    AccountCode.COMMISSION_AVAILABLE: SignRule.ANY,
+    AccountCode.COMMISSION_WITHDRAWING: SignRule.CREDIT,
+    AccountCode.PLATFORM_FEE_REVENUE: SignRule.CREDIT,
+}
+
+
+class LedgerAccount(models.Model):
+    code = models.CharField(_("account"), max_length=32, choices=AccountCode.choices)
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts")
+    sign_rule = models.CharField(max_length=8, choices=SignRule.choices, editable=False)
+    balance = models.BigIntegerField(_("balance (fen)"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "brand", "user"], name="ledger_account_unique", nulls_distinct=False),
+            models.CheckConstraint(
+                condition=Q(sign_rule="any") | Q(sign_rule="debit", balance__gte=0) | Q(sign_rule="credit", balance__lte=0),
+                name="ledger_account_sign_rule",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.brand or self.user or ""
+        return f"{self.get_code_display()} {owner}".strip()
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Ledger rows are immutable; post a correcting entry instead.")
+
+    def delete(self):
+        raise TypeError("Ledger rows are immutable; post a correcting entry instead.")
+
+
+class ImmutableModel(models.Model):
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("Ledger rows are immutable; post a correcting entry instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ledger rows are immutable; post a correcting entry instead.")
+
+
+class JournalEntry(ImmutableModel):
+    kind = models.CharField(_("kind"), max_length=40)
+    reference = models.CharField(_("reference"), max_length=100, db_index=True)
+    idempotency_key = models.CharField(max_length=150, unique=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"
+
+
+class JournalLine(ImmutableModel):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="lines")
+    amount = models.BigIntegerField(_("amount (fen, debit +, credit −)"))
+
+    class Meta:
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="journal_line_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount}"
