@@ -25,9 +25,13 @@ from .models import Job, JobStatus
 from .registry import JOBS, TIMERS, JobSpec, TimerSpec
 
 
-def job(name: str, *, max_attempts: int = 10) -> Callable:
+def job(name: str, *, max_attempts: int = 10, atomic: bool = True) -> Callable:
+    """Register a job handler.  ``atomic=False`` runs it outside a transaction — for network calls
+    (HTTP deliveries), which must not hold database locks while they wait; such a job is
+    at-least-once, so its receiver must be idempotent."""
+
     def register(fn: Callable[[dict], None]) -> Callable[[dict], None]:
-        JOBS[name] = JobSpec(name, fn, max_attempts)
+        JOBS[name] = JobSpec(name, fn, max_attempts, atomic)
         return fn
 
     return register

@@ -13,6 +13,7 @@ class JobSpec:
     name: str
     fn: Callable[[dict], None]
     max_attempts: int
+    atomic: bool = True
 
 
 @dataclass(frozen=True)

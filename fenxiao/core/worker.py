@@ -71,12 +71,15 @@ def run_job(job: Job, owner: str) -> bool:
     try:
         if spec is None:
             raise LookupError(f"no handler registered for job {job.name!r}")
+        if not spec.atomic:
+            spec.fn(job.payload)
         with transaction.atomic():
             # Only the lease holder may complete the job (a lease that expired may have been re-claimed).
             still_ours = Job.objects.select_for_update().filter(pk=job.pk, locked_by=owner, status=JobStatus.RUNNING).exists()
             if not still_ours:
                 return False
-            spec.fn(job.payload)
+            if spec.atomic:
+                spec.fn(job.payload)
             Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=clock.now(), last_error="", locked_until=None)
         return True
     except Exception:  # noqa: BLE001 — any failure of a handler is recorded and retried

@@ -1,6 +1,12 @@
-"""Payment pages and provider notification endpoints, and the sandbox provider."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("pay/<str:out_trade_no>/", views.pay, name="pay"),
+    path("result/<str:out_trade_no>/", views.result, name="result"),
+    path("notify/<str:gateway>/", views.notify, name="notify"),
+    path("sandbox/cashier/<str:token>/", views.sandbox_cashier, name="sandbox_cashier"),
+]

@@ -1,0 +1,213 @@
+"""The sandbox gateway: a provider that runs inside fenxiao but behaves like a remote one.
+
+It keeps its own record of each payment (``SandboxTransaction``), shows a cashier page, and
+posts notifications over real HTTP, shaped like WeChat Pay v3's: a JSON body whose ``resource``
+is AES-256-GCM encrypted with the APIv3-style key, signed with the provider's RSA key over
+``timestamp\\nnonce\\nbody\\n`` and sent with ``Wechatpay-Timestamp / -Nonce / -Signature /
+-Serial`` headers.  The merchant side (:meth:`SandboxGateway.parse_notification`) verifies all
+of it before anything is believed.
+
+Test hooks: a refund whose reason contains ``sandbox-fail`` is refused by the provider.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from fenxiao.core import clock
+
+from ..models import SandboxKeyPair, SandboxTransaction
+from .base import (
+    GatewayError,
+    GatewayNotification,
+    GatewayPaymentState,
+    GatewayRefundResult,
+    InvalidNotification,
+    PaymentAction,
+    PaymentGateway,
+)
+
+TIMESTAMP_TOLERANCE = timedelta(minutes=5)
+
+
+def api_v3_key() -> bytes:
+    key = getattr(settings, "SANDBOX_API_V3_KEY", "fenxiao-sandbox-apiv3-key-32byte")
+    raw = key.encode()
+    if len(raw) != 32:
+        raise GatewayError("SANDBOX_API_V3_KEY must be 32 bytes")
+    return raw
+
+
+def provider_key() -> SandboxKeyPair:
+    """The provider's key pair, made once and shared by every process through the database."""
+    pair = SandboxKeyPair.objects.order_by("id").first()
+    if pair:
+        return pair
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    try:
+        with transaction.atomic():
+            return SandboxKeyPair.objects.create(serial=secrets.token_hex(20).upper(), private_pem=private_pem, public_pem=public_pem)
+    except IntegrityError:
+        return SandboxKeyPair.objects.order_by("id").first()
+
+
+def sign(message: bytes, private_pem: str) -> str:
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    return base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+def signed_notification(event_type: str, resource: dict, *, key: SandboxKeyPair | None = None, timestamp: int | None = None) -> tuple[dict[str, str], bytes]:
+    """Headers and body of a notification exactly as the sandbox provider sends it."""
+    key = key or provider_key()
+    nonce = secrets.token_hex(16)
+    associated = "transaction" if event_type.startswith("TRANSACTION") else "refund"
+    cipher = AESGCM(api_v3_key()).encrypt(nonce[:12].encode(), json.dumps(resource).encode(), associated.encode())
+    body = json.dumps(
+        {
+            "id": secrets.token_hex(18),
+            "create_time": clock.now().isoformat(timespec="seconds"),
+            "event_type": event_type,
+            "resource_type": "encrypt-resource",
+            "summary": "sandbox notification",
+            "resource": {
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(cipher).decode(),
+                "nonce": nonce[:12],
+                "associated_data": associated,
+                "original_type": associated,
+            },
+        }
+    ).encode()
+    ts = str(timestamp if timestamp is not None else int(clock.now().timestamp()))
+    headers = {
+        "Wechatpay-Timestamp": ts,
+        "Wechatpay-Nonce": nonce,
+        "Wechatpay-Serial": key.serial,
+        "Wechatpay-Signature": sign(f"{ts}\n{nonce}\n".encode() + body + b"\n", key.private_pem),
+        "Content-Type": "application/json",
+    }
+    return headers, body
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return value
+    raise InvalidNotification(f"missing header {name}")
+
+
+class SandboxGateway(PaymentGateway):
+    name = "sandbox"
+
+    def start(self, payment, *, return_url: str, notify_url: str, client_ip: str = "", scene: str = "redirect", openid: str = "") -> PaymentAction:
+        provider_key()  # the provider's key exists (committed) before any notification is signed with it
+        txn, _ = SandboxTransaction.objects.get_or_create(
+            out_trade_no=payment.out_trade_no,
+            defaults={
+                "token": secrets.token_urlsafe(24),
+                "merchant": "fenxiao",
+                "description": payment.description,
+                "amount": payment.amount,
+                "notify_url": notify_url,
+                "return_url": return_url,
+            },
+        )
+        return PaymentAction(redirect_url=reverse("payments:sandbox_cashier", args=[txn.token]))
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> GatewayNotification:
+        serial = _header(headers, "Wechatpay-Serial")
+        pair = SandboxKeyPair.objects.filter(serial=serial).first()
+        if pair is None:
+            raise InvalidNotification("unknown certificate serial")
+        try:
+            ts = int(_header(headers, "Wechatpay-Timestamp"))
+        except ValueError as exc:
+            raise InvalidNotification("bad timestamp") from exc
+        if abs(clock.now().timestamp() - ts) > TIMESTAMP_TOLERANCE.total_seconds():
+            raise InvalidNotification("timestamp outside 5 minutes")
+        nonce = _header(headers, "Wechatpay-Nonce")
+        signature = _header(headers, "Wechatpay-Signature")
+        public = serialization.load_pem_public_key(pair.public_pem.encode())
+        try:
+            public.verify(base64.b64decode(signature), f"{ts}\n{nonce}\n".encode() + body + b"\n", padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError) as exc:
+            raise InvalidNotification("bad signature") from exc
+        try:
+            data = json.loads(body)
+            resource = data["resource"]
+            plain = AESGCM(api_v3_key()).decrypt(
+                resource["nonce"].encode(), base64.b64decode(resource["ciphertext"]), resource.get("associated_data", "").encode()
+            )
+            return GatewayNotification(notification_id=data["id"], event_type=data["event_type"], resource=json.loads(plain))
+        except (KeyError, ValueError, InvalidTag, TypeError) as exc:
+            raise InvalidNotification("malformed or undecryptable body") from exc
+
+    def query(self, payment) -> GatewayPaymentState:
+        txn = SandboxTransaction.objects.filter(out_trade_no=payment.out_trade_no).first()
+        if txn is None:
+            return GatewayPaymentState(payment.out_trade_no, "NOTPAY", payment.amount)
+        return GatewayPaymentState(txn.out_trade_no, txn.state, txn.amount, txn.transaction_id, txn.success_time)
+
+    def close(self, payment) -> None:
+        SandboxTransaction.objects.filter(out_trade_no=payment.out_trade_no, state="NOTPAY").update(state="CLOSED")
+
+    def refund(self, refund) -> GatewayRefundResult:
+        txn = SandboxTransaction.objects.select_for_update().filter(out_trade_no=refund.payment.out_trade_no).first()
+        if txn is None or txn.state != "SUCCESS":
+            return GatewayRefundResult(False, failure_reason="the provider has no paid transaction to refund")
+        if "sandbox-fail" in refund.reason:
+            return GatewayRefundResult(False, failure_reason="sandbox refused the refund (test hook)")
+        if txn.refunded + refund.amount > txn.amount:
+            return GatewayRefundResult(False, failure_reason="refund exceeds the amount paid")
+        SandboxTransaction.objects.filter(pk=txn.pk).update(refunded=txn.refunded + refund.amount)
+        return GatewayRefundResult(True, provider_refund_id="SR" + secrets.token_hex(10).upper())
+
+
+def provider_pay(txn: SandboxTransaction, *, succeed: bool = True) -> SandboxTransaction:
+    """The consumer confirmed on the cashier page: the provider records it and queues the notification."""
+    from fenxiao.core.jobs import enqueue
+
+    with transaction.atomic():
+        txn = SandboxTransaction.objects.select_for_update().get(pk=txn.pk)
+        if txn.state != "NOTPAY":
+            return txn
+        txn.state = "SUCCESS" if succeed else "PAYERROR"
+        txn.transaction_id = "4200" + str(int(time.time())) + secrets.token_hex(5)
+        txn.success_time = clock.now()
+        txn.save()
+        if succeed:
+            enqueue("payments.sandbox_notify", {"txn": txn.pk})
+    return txn
+
+
+def transaction_resource(txn: SandboxTransaction) -> dict:
+    return {
+        "mchid": "1900000001",
+        "appid": "wxsandbox",
+        "out_trade_no": txn.out_trade_no,
+        "transaction_id": txn.transaction_id,
+        "trade_type": "NATIVE",
+        "trade_state": txn.state,
+        "trade_state_desc": "sandbox",
+        "success_time": txn.success_time.isoformat(timespec="seconds") if txn.success_time else None,
+        "amount": {"total": txn.amount, "payer_total": txn.amount, "currency": "CNY", "payer_currency": "CNY"},
+    }

@@ -1,0 +1,20 @@
+"""Background work of the payments app."""
+
+from __future__ import annotations
+
+import requests
+
+from fenxiao.core.jobs import job
+
+from .gateways.sandbox import signed_notification, transaction_resource
+from .models import SandboxTransaction
+
+
+@job("payments.sandbox_notify", max_attempts=15, atomic=False)
+def sandbox_notify(payload: dict) -> None:
+    """The sandbox provider posts its signed notification over HTTP, retried until answered 2xx."""
+    txn = SandboxTransaction.objects.get(pk=payload["txn"])
+    headers, body = signed_notification("TRANSACTION.SUCCESS", transaction_resource(txn))
+    response = requests.post(txn.notify_url, data=body, headers=headers, timeout=10)
+    if response.status_code >= 300:
+        raise RuntimeError(f"merchant answered {response.status_code}: {response.text[:200]}")

@@ -1,0 +1,157 @@
+"""Payments, refunds and the notifications that moved them.  The payments app knows nothing of
+orders: a payment has a ``purpose`` (e.g. "checkout") and a ``reference`` (e.g. "checkout:12"),
+and the domain that asked for it reacts through hooks (``fenxiao.payments.hooks``)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_trade_no(prefix: str) -> str:
+    """≤ 32 characters of [0-9A-Z], as WeChat Pay's out_trade_no / out_refund_no require."""
+    stamp = timezone.now().strftime("%y%m%d%H%M%S")
+    return prefix + stamp + "".join(secrets.choice(ALPHABET) for _ in range(12))
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for payment")
+    SUCCEEDED = "succeeded", _("Paid")
+    CLOSED = "closed", _("Closed")
+    FAILED = "failed", _("Failed")
+
+
+class Payment(models.Model):
+    out_trade_no = models.CharField(max_length=32, unique=True, editable=False)
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    currency = models.CharField(max_length=3, default="CNY")
+    description = models.CharField(max_length=127)
+    gateway = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=30)
+    reference = models.CharField(max_length=60, db_index=True)
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    provider_transaction_id = models.CharField(max_length=64, blank=True)
+    refunded_amount = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(refunded_amount__lte=F("amount")), name="payment_refund_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+    def save(self, *args, **kwargs):
+        if not self.out_trade_no:
+            self.out_trade_no = new_trade_no("P")
+        super().save(*args, **kwargs)
+
+    @property
+    def refundable(self) -> int:
+        return self.amount - self.refunded_amount if self.status == PaymentStatus.SUCCEEDED else 0
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Processing")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Refund failed")
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    out_refund_no = models.CharField(max_length=64, unique=True, editable=False)
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    reason = models.CharField(max_length=80)
+    purpose = models.CharField(max_length=30)
+    reference = models.CharField(max_length=80)
+    status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    provider_refund_id = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(fields=["payment", "reference"], name="refund_reference_unique_per_payment"),
+        ]
+
+    def __str__(self) -> str:
+        return self.out_refund_no
+
+    def save(self, *args, **kwargs):
+        if not self.out_refund_no:
+            self.out_refund_no = new_trade_no("R")
+        super().save(*args, **kwargs)
+
+
+class NotificationLog(models.Model):
+    """Every notification received, verified or not (the audit trail and the replay guard)."""
+
+    gateway = models.CharField(max_length=20)
+    notification_id = models.CharField(max_length=64, blank=True)
+    verified = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=200)
+    body = models.TextField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "notification_id"], condition=Q(verified=True), name="notification_once_per_gateway"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.notification_id} {self.outcome}"
+
+
+class SandboxKeyPair(models.Model):
+    """The sandbox provider's signing key (it plays the remote provider; one pair shared by every process)."""
+
+    serial = models.CharField(max_length=40, unique=True)
+    private_pem = models.TextField()
+    public_pem = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class SandboxTransaction(models.Model):
+    """The sandbox provider's own record of a payment, as a real provider keeps one."""
+
+    token = models.CharField(max_length=40, unique=True)
+    out_trade_no = models.CharField(max_length=32, unique=True)
+    merchant = models.CharField(max_length=80)
+    description = models.CharField(max_length=127)
+    amount = models.PositiveIntegerField()
+    notify_url = models.URLField(max_length=500)
+    return_url = models.CharField(max_length=500)
+    state = models.CharField(max_length=12, default="NOTPAY")  # NOTPAY, SUCCESS, CLOSED, PAYERROR
+    transaction_id = models.CharField(max_length=40, blank=True)
+    refunded = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    success_time = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.out_trade_no
