@@ -6,3 +6,8 @@ class TradeConfig(AppConfig):
     name = "fenxiao.trade"
     label = "trade"
     verbose_name = _("Trade")
+
+    def ready(self) -> None:
+        from .payment_handlers import register
+
+        register()

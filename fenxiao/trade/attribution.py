@@ -1,0 +1,25 @@
+"""Who an order is attributed to.  The distribution app (issue 4) supplies the real rules by
+registering a resolver; without one, orders carry no distributor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Attribution:
+    distributor: object | None = None
+    inviter: object | None = None
+
+
+_resolver: Callable[..., Attribution] | None = None
+
+
+def register_resolver(fn: Callable[..., Attribution]) -> None:
+    global _resolver
+    _resolver = fn
+
+
+def attribution_for(*, consumer, brand) -> Attribution:
+    return _resolver(consumer=consumer, brand=brand) if _resolver else Attribution()

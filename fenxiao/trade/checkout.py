@@ -1,0 +1,99 @@
+"""Checkout: one order per brand under one payment, stock reserved with a conditional UPDATE."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from fenxiao.catalog.models import Product, Sku
+from fenxiao.core import clock
+from fenxiao.core.events import publish
+from fenxiao.payments.services import create_payment
+
+from . import pricing
+from .cart import buyable_sku, check_quantity
+from .conf import unpaid_timeout
+from .errors import TradeError
+from .models import Address, CartItem, Checkout, Order, OrderLine
+
+PAYMENT_PURPOSE = "checkout"
+
+
+def reserve_stock(sku: Sku, quantity: int) -> None:
+    """Take ``quantity`` from stock, or fail: the UPDATE only matches while enough is left, so two
+    buyers can never both take the last unit (and the CHECK constraint backs it up)."""
+    taken = Sku.objects.filter(pk=sku.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+    if not taken:
+        left = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).first() or 0
+        raise TradeError(
+            _("Only %(stock)d of “%(title)s” left.") % {"stock": left, "title": f"{sku.product.title} {sku.spec_label}".strip()}
+        )
+    Product.objects.filter(pk=sku.product_id, total_stock__gte=quantity).update(total_stock=F("total_stock") - quantity)
+
+
+@transaction.atomic
+def place_order(
+    *, consumer, address_id: int | None, items: Sequence[tuple[int, int]] | None = None, note: str = ""
+) -> Checkout:
+    """Create the orders and the payment for ``items`` ((sku id, quantity) pairs; the consumer's
+    cart when omitted).  Nothing is written unless everything is valid."""
+    address = Address.objects.filter(pk=address_id, consumer=consumer).first() if address_id else None
+    if address is None:
+        raise TradeError(_("Choose one of your delivery addresses."))
+    from_cart = items is None
+    if from_cart:
+        items = [(ci.sku_id, ci.quantity) for ci in CartItem.objects.filter(consumer=consumer)]
+    if not items:
+        raise TradeError(_("Your cart is empty."))
+    merged: dict[int, int] = {}
+    for sku_id, quantity in items:
+        if not isinstance(quantity, int) or quantity < 1:
+            raise TradeError(_("The quantity must be at least 1."))
+        merged[sku_id] = merged.get(sku_id, 0) + quantity
+    skus = []
+    for sku_id, quantity in merged.items():
+        sku = buyable_sku(sku_id)
+        check_quantity(quantity, sku)
+        skus.append((sku, quantity))
+    from fenxiao.trade.attribution import attribution_for
+
+    priced = pricing.price(skus, consumer=consumer, province=address.province)
+    checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
+    now = clock.now()
+    for priced_order in priced.orders:
+        attribution = attribution_for(consumer=consumer, brand=priced_order.brand)
+        order = Order.objects.create(
+            checkout=checkout,
+            consumer=consumer,
+            brand=priced_order.brand,
+            goods_amount=priced_order.goods,
+            discount_amount=priced_order.discount,
+            shipping_amount=priced_order.shipping,
+            paid_amount=priced_order.total,
+            platform_fee_bps=priced_order.brand.platform_fee_bps,
+            address=address.snapshot(),
+            note=note[:200],
+            distributor=attribution.distributor,
+            inviter=attribution.inviter,
+            created_at=now,
+        )
+        for line in priced_order.lines:
+            reserve_stock(line.sku, line.quantity)
+            OrderLine.objects.create(
+                order=order, sku=line.sku, product_id_snapshot=line.sku.product_id, title=line.sku.product.title,
+                spec_label=line.sku.spec_label, unit_price=line.unit_price, quantity=line.quantity,
+                discount=line.discount, paid_amount=line.paid,
+            )
+        publish("order.created", {"order_id": order.pk, "order_no": order.order_no, "brand_id": order.brand_id}, aggregate=order.reference)
+    titles = "、".join(line.sku.product.title for o in priced.orders for line in o.lines)
+    checkout.payment = create_payment(
+        payer=consumer, amount=priced.total, purpose=PAYMENT_PURPOSE, reference=f"checkout:{checkout.pk}",
+        description=titles[:120], expires_at=now + unpaid_timeout(),
+    )
+    checkout.save(update_fields=["payment"])
+    if from_cart:
+        CartItem.objects.filter(consumer=consumer, sku_id__in=merged).delete()
+    return checkout

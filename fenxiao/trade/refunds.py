@@ -1,0 +1,60 @@
+"""Refunding an order through the payment gateway, with the ledger following the money.
+
+After-sales (issue 5) calls :func:`refund_order`; the payment hooks call it for a payment that
+arrived after its order was cancelled."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from fenxiao.ledger import services as ledger
+from fenxiao.payments.models import Refund, RefundStatus
+from fenxiao.payments.services import refund_payment
+
+from .errors import TradeError
+from .models import Order, OrderStatus
+
+REFUNDABLE = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
+
+
+def _in_flight(order: Order) -> int:
+    return sum(
+        r.amount
+        for r in Refund.objects.filter(purpose="checkout", reference__startswith=f"order:{order.pk}:", status=RefundStatus.PENDING)
+    )
+
+
+@transaction.atomic
+def refund_order(*, order_id: int, amount: int, reason: str, reference: str) -> Refund:
+    """Refund ``amount`` fen of an order.  ``reference`` makes the call idempotent."""
+    order = Order.objects.select_for_update(of=("self",)).select_related("checkout__payment").get(pk=order_id)
+    if order.status not in REFUNDABLE or order.checkout.payment is None:
+        raise TradeError(_("Order %(no)s has not been paid.") % {"no": order.order_no})
+    left = order.paid_amount - order.refunded_amount - _in_flight(order)
+    if amount <= 0 or amount > left:
+        raise TradeError(
+            _("A refund of ¥%(amount)s is more than the ¥%(left)s that can still be refunded for this order.")
+            % {"amount": f"{amount / 100:.2f}", "left": f"{left / 100:.2f}"}
+        )
+    return refund_payment(
+        payment=order.checkout.payment, amount=amount, reason=reason, purpose="checkout", reference=f"order:{order.pk}:{reference}"
+    )
+
+
+def on_refund_succeeded(refund: Refund) -> None:
+    """The gateway returned the money: record it on the order and in the ledger."""
+    order_id = int(refund.reference.split(":")[1])
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.settled_at is None:
+        ledger.record_refund(refund_reference=refund.out_refund_no, brand=order.brand_id, amount=refund.amount, settled=False, idempotency_key=f"refund:{refund.pk}")
+        Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + refund.amount)
+        return
+    split = ledger.split_refund(amount=refund.amount, brand_part=order.settled_brand_amount, fee=order.settled_fee, commissions={})
+    fee_part = min(split.fee_part, order.settled_fee - order.refunded_fee)
+    ledger.record_refund(
+        refund_reference=refund.out_refund_no, brand=order.brand_id, amount=refund.amount, settled=True,
+        fee_part=fee_part, commission_parts=split.commission_parts, idempotency_key=f"refund:{refund.pk}",
+    )
+    Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + refund.amount, refunded_fee=F("refunded_fee") + fee_part)
