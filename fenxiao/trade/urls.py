@@ -1,6 +1,18 @@
 """Consumer pages of the transaction system: cart, checkout, orders, addresses."""
-from django.urls import path  # noqa: F401
+
+from django.urls import path
+
+from . import views
 
 app_name = "trade"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/<int:item_id>/", views.cart_update, name="cart_update"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("addresses/", views.addresses, name="addresses"),
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
+    path("orders/<int:order_id>/action/", views.order_action, name="order_action"),
+]

@@ -1,0 +1,40 @@
+"""Trade reads: a consumer sees only its own orders; a brand only its own."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import Order, OrderLine
+
+
+def _with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
+    return orders.select_related("brand").prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+
+
+def consumer_orders(consumer) -> QuerySet[Order]:
+    return _with_lines(Order.objects.filter(consumer=consumer)).order_by("-id")
+
+
+def consumer_order(consumer, order_id: int) -> Order | None:
+    return _with_lines(Order.objects.filter(consumer=consumer, pk=order_id)).prefetch_related("shipments", "transitions").first()
+
+
+def brand_orders(brand_id: int, *, q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None) -> QuerySet[Order]:
+    orders = Order.objects.filter(brand_id=brand_id)
+    if q:
+        orders = orders.filter(Q(order_no=q) | Q(address__phone=q) | Q(consumer__phone=q))
+    if status:
+        orders = orders.filter(status=status)
+    tz = timezone.get_current_timezone()
+    if date_from:
+        orders = orders.filter(created_at__gte=datetime.combine(date_from, time.min, tz))
+    if date_to:
+        orders = orders.filter(created_at__lte=datetime.combine(date_to, time.max, tz))
+    return _with_lines(orders.select_related("consumer")).order_by("-id")
+
+
+def brand_order(brand_id: int, order_id: int) -> Order | None:
+    return _with_lines(Order.objects.filter(brand_id=brand_id, pk=order_id)).prefetch_related("shipments", "transitions").first()
