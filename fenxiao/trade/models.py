@@ -192,6 +192,14 @@ class OrderTransition(models.Model):
     def __str__(self) -> str:
         return f"{self.order_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def to_label(self) -> str:
+        return OrderStatus(self.to_status).label
+
+    @property
+    def from_label(self) -> str:
+        return OrderStatus(self.from_status).label
+
 
 class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")

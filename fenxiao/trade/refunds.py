@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from fenxiao.ledger import services as ledger
-from fenxiao.payments.models import Refund, RefundStatus
+from fenxiao.payments.models import PaymentStatus, Refund, RefundStatus
 from fenxiao.payments.services import refund_payment
 
 from .errors import TradeError
@@ -30,7 +30,8 @@ def _in_flight(order: Order) -> int:
 def refund_order(*, order_id: int, amount: int, reason: str, reference: str) -> Refund:
     """Refund ``amount`` fen of an order.  ``reference`` makes the call idempotent."""
     order = Order.objects.select_for_update(of=("self",)).select_related("checkout__payment").get(pk=order_id)
-    if order.status not in REFUNDABLE or order.checkout.payment is None:
+    payment = order.checkout.payment
+    if order.status not in REFUNDABLE or payment is None or payment.status != PaymentStatus.SUCCEEDED:
         raise TradeError(_("Order %(no)s has not been paid.") % {"no": order.order_no})
     left = order.paid_amount - order.refunded_amount - _in_flight(order)
     if amount <= 0 or amount > left:

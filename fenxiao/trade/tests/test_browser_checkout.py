@@ -1,0 +1,87 @@
+"""Issue 3's journey in Debian's Chromium on a phone: one checkout across two brands, paid in the
+sandbox, shipped by both brands, confirmed by the consumer; each brand sees its order."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import save_screenshot
+from fenxiao.accounts.roles import BrandRole
+from fenxiao.accounts.tests.factories import DEFAULT_PASSWORD, BrandStaffFactory, UserFactory
+from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
+from fenxiao.core.worker import run_pending
+from fenxiao.payments.models import NotificationLog
+from fenxiao.trade.models import Order, OrderStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, base, user, next_url="/"):
+    page.goto(f"{base}/accounts/signin/?next={next_url}")
+    page.fill("input[name=identifier]", user.phone)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("main button[type=submit]")
+
+
+def test_two_brand_checkout_paid_shipped_confirmed(live_server, browser, phone_context):
+    base = live_server.url
+    tea = SkuFactory(product=ProductFactory(title="龙井茶", brand__name="山野茶社", spec_names=["规格"]), spec_values={"规格": "250g"}, retail_price=12800, stock=5)
+    towel = SkuFactory(product=ProductFactory(title="纯棉毛巾", brand__name="织物生活", spec_names=["颜色"]), spec_values={"颜色": "白"}, retail_price=2900, stock=9)
+    staff = {sku.brand_id: BrandStaffFactory(brand=sku.brand, role=BrandRole.OPERATIONS) for sku in (tea, towel)}
+    consumer = UserFactory()
+
+    page = phone_context.new_page()
+    sign_in(page, base, consumer)
+    page.goto(f"{base}/shop/p/{tea.product_id}/")
+    page.click("label:has-text('250g')")
+    page.click("#add-to-cart")
+    expect(page).to_have_url(re.compile("/trade/cart/$"))
+    page.goto(f"{base}/shop/p/{towel.product_id}/")
+    page.click("label:has-text('白')")
+    page.fill("#quantity", "2")
+    page.click("#buy-now")
+    expect(page).to_have_url(re.compile("/trade/checkout/$"))
+    page.click("#add-address")
+    page.fill("input[name=name]", "李四")
+    page.fill("input[name=phone]", "13912345678")
+    page.fill("input[name=province]", "浙江省")
+    page.fill("input[name=city]", "杭州市")
+    page.fill("input[name=detail]", "文一西路 1 号")
+    page.click("main form button[type=submit]")
+    expect(page.locator("#checkout-total")).to_have_text("¥186.00")
+    page.click("#place-order")
+    expect(page.locator("#cashier-amount")).to_have_text("¥186.00")
+    page.click("#sandbox-pay")
+    expect(page.locator("#payment-status")).to_have_text("已支付")
+    run_pending()  # the provider's signed notification reaches the live server over HTTP
+    assert NotificationLog.objects.filter(verified=True).count() == 1
+    orders = list(Order.objects.filter(consumer=consumer).order_by("id"))
+    assert len(orders) == 2 and all(o.status == OrderStatus.PAID for o in orders)
+    assert orders[0].checkout_id == orders[1].checkout_id
+
+    for order in orders:
+        desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        brand_page = desk.new_page()
+        sign_in(brand_page, base, staff[order.brand_id].user, f"/console/b/{order.brand_id}/orders/")
+        brand_page.click(f"text={order.order_no}")
+        brand_page.fill("input[name=carrier]", "顺丰速运")
+        brand_page.fill("input[name=tracking_no]", f"SF{order.pk:08d}")
+        brand_page.click("#ship-form button.primary")
+        expect(brand_page.locator("#order-status")).to_have_text("已发货")
+        desk.close()
+
+    page.goto(f"{base}/trade/orders/")
+    for order in orders:
+        page.goto(f"{base}/trade/orders/{order.pk}/")
+        page.click("#confirm-receipt")
+        expect(page.locator("#order-status")).to_have_text("已完成")
+    save_screenshot(page, "order-completed.png")
+
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    brand_page = desk.new_page()
+    sign_in(brand_page, base, staff[tea.brand_id].user, f"/console/b/{tea.brand_id}/orders/")
+    row = brand_page.locator("tr", has_text=orders[0].order_no if orders[0].brand_id == tea.brand_id else orders[1].order_no)
+    expect(row).to_contain_text("已完成")
+    expect(brand_page.locator("body")).not_to_contain_text("纯棉毛巾")
+    desk.close()
