@@ -33,7 +33,7 @@ run: demo ## start the platform with demo data on http://$(HOST):$(PORT) plus it
 
 lint: setup
 	$(UV) run --frozen ruff check .
-	$(UV) run --frozen ruff format --check . || true
+	$(UV) run --frozen ruff format --check .
 
 test: lint messages ## lint, then the whole test suite (SQLite unless DATABASE_URL says otherwise)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)

@@ -50,7 +50,9 @@ def _reset_clock():
 def pytest_collection_modifyitems(config, items):
     if Path(CHROMIUM).exists() or os.environ.get("FENXIAO_REQUIRE_BROWSER"):
         return
-    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (CI installs it: apt-get install chromium)")
+    skip = pytest.mark.skip(
+        reason=f"Chromium not found at {CHROMIUM} (CI installs it: apt-get install chromium)"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
@@ -71,7 +73,11 @@ def artifacts_dir() -> Path:
 def phone_context(browser):
     """A browser context shaped like a 390×844 phone."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
     )
     yield context
     context.close()

@@ -51,11 +51,15 @@ print(json.dumps({"skus": skus, "buyers": sessions}))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--buyers", type=int, default=16, help="concurrent client processes")
     parser.add_argument("--checkouts", type=int, default=25, help="checkouts per buyer")
     parser.add_argument("--pings", type=int, default=200, help="trivial requests per client")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1, help="gunicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 2) + 1, help="gunicorn worker processes"
+    )
     args = parser.parse_args()
 
     import json
@@ -65,7 +69,14 @@ def main() -> None:
         env = bench_env(url)
         print(f"preparing {url.rsplit('@', 1)[-1]} …", flush=True)
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-        out = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP.replace("sys.argv[1]", str(args.buyers))], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", SETUP.replace("sys.argv[1]", str(args.buyers))],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         data = json.loads(out.stdout.strip().splitlines()[-1])
         csrf = secrets.token_hex(16)
 
@@ -86,16 +97,44 @@ def main() -> None:
 
             def checkout(session, n: int) -> bool:
                 sku = data["skus"][n % len(data["skus"])]
-                added = session.post(session.base + "/trade/cart/add/", data={"sku_id": sku, "quantity": 1}, allow_redirects=False)
-                placed = session.post(session.base + "/trade/checkout/", data={"address_id": session.address}, allow_redirects=False)
-                return added.status_code == 302 and placed.status_code == 302 and "/payments/pay/" in placed.headers.get("Location", "")
+                added = session.post(
+                    session.base + "/trade/cart/add/",
+                    data={"sku_id": sku, "quantity": 1},
+                    allow_redirects=False,
+                )
+                placed = session.post(
+                    session.base + "/trade/checkout/",
+                    data={"address_id": session.address},
+                    allow_redirects=False,
+                )
+                return (
+                    added.status_code == 302
+                    and placed.status_code == 302
+                    and "/payments/pay/" in placed.headers.get("Location", "")
+                )
 
-            trivial = run_load("trivial GET /ping", make_client, ping, concurrency=args.buyers, requests_per_worker=args.pings)
-            result = run_load("checkout (2 requests)", make_client, checkout, concurrency=args.buyers, requests_per_worker=args.checkouts)
+            trivial = run_load(
+                "trivial GET /ping",
+                make_client,
+                ping,
+                concurrency=args.buyers,
+                requests_per_worker=args.pings,
+            )
+            result = run_load(
+                "checkout (2 requests)",
+                make_client,
+                checkout,
+                concurrency=args.buyers,
+                requests_per_worker=args.checkouts,
+            )
             result.ratio_to_trivial = round(result.per_second / trivial.per_second, 3)
             trivial.ratio_to_trivial = 1.0
         print_table([trivial, result])
-        write_json("checkout", [trivial, result], {**machine_meta(), "workers": args.workers, "buyers": args.buyers, "database": "postgresql"})
+        write_json(
+            "checkout",
+            [trivial, result],
+            {**machine_meta(), "workers": args.workers, "buyers": args.buyers, "database": "postgresql"},
+        )
 
 
 if __name__ == "__main__":

@@ -60,13 +60,27 @@ class Server:
 
     def __enter__(self) -> Server:
         subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
         )
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "fenxiao.wsgi:application",
-                "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-                "--threads", str(self.threads), "--log-level", "warning", "--keep-alive", "30",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "fenxiao.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "--log-level",
+                "warning",
+                "--keep-alive",
+                "30",
             ],
             cwd=ROOT,
             env=self.env,
@@ -165,12 +179,16 @@ def run_load(
 
 
 def print_table(results: list[Result]) -> None:
-    header = f"{'benchmark':<28}{'requests':>9}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+    header = (
+        f"{'benchmark':<28}{'requests':>9}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
         ratio = "" if r.ratio_to_trivial is None else f"{r.ratio_to_trivial:.2f}"
-        print(f"{r.name:<28}{r.requests:>9}{r.errors:>8}{r.per_second:>10}{r.p50_ms:>9}{r.p99_ms:>9}{ratio:>8}")
+        print(
+            f"{r.name:<28}{r.requests:>9}{r.errors:>8}{r.per_second:>10}{r.p50_ms:>9}{r.p99_ms:>9}{ratio:>8}"
+        )
 
 
 def write_json(bench_name: str, results: list[Result], meta: dict) -> Path:

@@ -25,18 +25,45 @@ def postgres_url(name: str = "fenxiao_bench"):
         yield given.rsplit("/", 1)[0] + "/" + name
         return
     if not (PGBIN / "initdb").exists():
-        raise SystemExit("Set DATABASE_URL=postgres://… or install postgresql-15 (apt-get install postgresql-15).")
+        raise SystemExit(
+            "Set DATABASE_URL=postgres://… or install postgresql-15 (apt-get install postgresql-15)."
+        )
     root = Path(tempfile.mkdtemp(prefix="fenxiao-bench-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
     port = 56000 + os.getpid() % 1000
-    subprocess.run(_as_postgres([str(PGBIN / "initdb"), "-D", str(root / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [str(PGBIN / "initdb"), "-D", str(root / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
+    )
     opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=512MB -c synchronous_commit=off"
-    subprocess.run(_as_postgres([str(PGBIN / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "log"), "-w", "-o", opts, "start"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [
+                str(PGBIN / "pg_ctl"),
+                "-D",
+                str(root / "data"),
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-o",
+                opts,
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgres://postgres@127.0.0.1:{port}/{name}"
     finally:
-        subprocess.run(_as_postgres([str(PGBIN / "pg_ctl"), "-D", str(root / "data"), "-m", "fast", "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(PGBIN / "pg_ctl"), "-D", str(root / "data"), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

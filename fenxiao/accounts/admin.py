@@ -15,7 +15,10 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["is_staff", "is_active"]
     fieldsets = (
         (None, {"fields": ("phone", "email", "display_name", "password")}),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "email", "password1", "password2")}),)
@@ -46,7 +49,9 @@ class BrandAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):
         for brand in queryset.filter(status=BrandStatus.PENDING):
             try:
-                services.reject_brand(brand, request.user, brand.review_note or str(_("Rejected by platform staff.")))
+                services.reject_brand(
+                    brand, request.user, brand.review_note or str(_("Rejected by platform staff."))
+                )
             except ValidationError as exc:
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
             else:

@@ -28,7 +28,9 @@ class SignInForm(forms.Form):
 
 
 class SignUpForm(forms.Form):
-    phone = forms.CharField(label=_("Mobile number"), max_length=11, required=False, validators=[phone_validator])
+    phone = forms.CharField(
+        label=_("Mobile number"), max_length=11, required=False, validators=[phone_validator]
+    )
     email = forms.EmailField(label=_("E-mail"), required=False)
     display_name = forms.CharField(label=_("Name"), max_length=60, required=False)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
@@ -48,13 +50,20 @@ class SignUpForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not data.get("phone") and not data.get("email") and not self.has_error("phone") and not self.has_error("email"):
+        if (
+            not data.get("phone")
+            and not data.get("email")
+            and not self.has_error("phone")
+            and not self.has_error("email")
+        ):
             raise forms.ValidationError(_("Give a mobile number or an e-mail address."))
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))
         elif p1:
-            candidate = User(phone=data.get("phone"), email=data.get("email"), display_name=data.get("display_name") or "")
+            candidate = User(
+                phone=data.get("phone"), email=data.get("email"), display_name=data.get("display_name") or ""
+            )
             try:
                 password_validation.validate_password(p1, candidate)
             except forms.ValidationError as exc:

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import BrandRole, role_has
 
-phone_validator = RegexValidator(r"^1\d{10}$", _("Enter a mainland China mobile number: 11 digits starting with 1."))
+phone_validator = RegexValidator(
+    r"^1\d{10}$", _("Enter a mainland China mobile number: 11 digits starting with 1.")
+)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -26,12 +28,16 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, phone: str | None = None, email: str | None = None, password: str | None = None, **extra) -> User:
+    def create_user(
+        self, phone: str | None = None, email: str | None = None, password: str | None = None, **extra
+    ) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create(phone=phone, email=email, password=password, **extra)
 
-    def create_superuser(self, phone: str | None = None, email: str | None = None, password: str | None = None, **extra) -> User:
+    def create_superuser(
+        self, phone: str | None = None, email: str | None = None, password: str | None = None, **extra
+    ) -> User:
         extra["is_staff"] = True
         extra["is_superuser"] = True
         return self._create(phone=phone, email=email, password=password, **extra)
@@ -44,7 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     row per brand; a distributor has a ``distribution.DistributorProfile``; everyone can buy.
     """
 
-    phone = models.CharField(_("mobile number"), max_length=11, unique=True, null=True, blank=True, validators=[phone_validator])
+    phone = models.CharField(
+        _("mobile number"), max_length=11, unique=True, null=True, blank=True, validators=[phone_validator]
+    )
     email = models.EmailField(_("e-mail"), unique=True, null=True, blank=True)
     display_name = models.CharField(_("name"), max_length=60, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -99,10 +107,14 @@ class Brand(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     company_name = models.CharField(_("company name"), max_length=120, blank=True)
     business_licence_no = models.CharField(_("business licence number"), max_length=40, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=BrandStatus.choices, default=BrandStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=12, choices=BrandStatus.choices, default=BrandStatus.PENDING
+    )
     review_note = models.CharField(_("review note"), max_length=200, blank=True)
     platform_fee_bps = models.PositiveIntegerField(_("platform fee (basis points)"), default=200)
-    applied_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="brand_applications", null=True, blank=True)
+    applied_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="brand_applications", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
@@ -110,7 +122,9 @@ class Brand(models.Model):
         verbose_name = _("brand")
         verbose_name_plural = _("brands")
         constraints = [
-            models.CheckConstraint(condition=Q(platform_fee_bps__lte=3000), name="brand_platform_fee_at_most_30pct"),
+            models.CheckConstraint(
+                condition=Q(platform_fee_bps__lte=3000), name="brand_platform_fee_at_most_30pct"
+            ),
         ]
 
     def __str__(self) -> str:

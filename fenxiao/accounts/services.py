@@ -44,7 +44,9 @@ def approve_brand(brand: Brand, reviewer: User) -> Brand:
     brand.review_note = ""
     brand.save(update_fields=["status", "reviewed_at", "review_note"])
     if brand.applied_by_id:
-        BrandStaff.objects.update_or_create(brand=brand, user_id=brand.applied_by_id, defaults={"role": BrandRole.OWNER})
+        BrandStaff.objects.update_or_create(
+            brand=brand, user_id=brand.applied_by_id, defaults={"role": BrandRole.OWNER}
+        )
     return brand
 
 
@@ -69,14 +71,18 @@ def find_user(identifier: str) -> User | None:
 def add_staff(*, brand: Brand, identifier: str, role: str) -> BrandStaff:
     user = find_user(identifier)
     if user is None:
-        raise ValidationError(_("No account has this mobile number or e-mail. Ask the person to sign up first."))
+        raise ValidationError(
+            _("No account has this mobile number or e-mail. Ask the person to sign up first.")
+        )
     if BrandStaff.objects.filter(brand=brand, user=user).exists():
         raise ValidationError(_("%(user)s is already staff of this brand.") % {"user": user})
     return BrandStaff.objects.create(brand=brand, user=user, role=role)
 
 
 def _other_owners(staff: BrandStaff) -> int:
-    return BrandStaff.objects.filter(brand_id=staff.brand_id, role=BrandRole.OWNER).exclude(pk=staff.pk).count()
+    return (
+        BrandStaff.objects.filter(brand_id=staff.brand_id, role=BrandRole.OWNER).exclude(pk=staff.pk).count()
+    )
 
 
 @transaction.atomic

@@ -22,7 +22,9 @@ BACKEND = "fenxiao.accounts.backends.PhoneOrEmailBackend"
 
 def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return "/"
 
@@ -32,7 +34,12 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend=BACKEND)
         return redirect(_next_url(request))
-    return render(request, "accounts/signin.html", {"form": form, "next": _next_url(request)}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/signin.html",
+        {"form": form, "next": _next_url(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -40,12 +47,20 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = services.register_user(
-            phone=data["phone"], email=data["email"], password=data["password1"], display_name=data["display_name"]
+            phone=data["phone"],
+            email=data["email"],
+            password=data["password1"],
+            display_name=data["display_name"],
         )
         login(request, user, backend=BACKEND)
         messages.success(request, _("Welcome to fenxiao!"))
         return redirect(_next_url(request))
-    return render(request, "accounts/signup.html", {"form": form, "next": _next_url(request)}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": _next_url(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -59,7 +74,10 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/me.html",
-        {"brand_roles": brand_roles_of(request.user), "applications": request.user.brand_applications.order_by("-id")},
+        {
+            "brand_roles": brand_roles_of(request.user),
+            "applications": request.user.brand_applications.order_by("-id"),
+        },
     )
 
 

@@ -117,10 +117,16 @@ def _load(brand_id: int, product_id: int) -> Product:
 
 
 @router.get("/brands/{brand_id}/products", response=list[ProductOut])
-def list_products(request: HttpRequest, brand_id: int, q: str = "", status: str = "", limit: int = 50, offset: int = 0):
+def list_products(
+    request: HttpRequest, brand_id: int, q: str = "", status: str = "", limit: int = 50, offset: int = 0
+):
     _actor(request, brand_id, Perm.CATALOG_VIEW)
     limit = max(1, min(limit, 200))
-    return list(selectors.brand_products(brand_id, q=q, status=status).prefetch_related("skus")[offset : offset + limit])
+    return list(
+        selectors.brand_products(brand_id, q=q, status=status).prefetch_related("skus")[
+            offset : offset + limit
+        ]
+    )
 
 
 @router.post("/brands/{brand_id}/products", response={201: ProductOut, 400: ErrorOut, 403: ErrorOut})
@@ -154,7 +160,9 @@ def get_product(request: HttpRequest, brand_id: int, product_id: int):
     return _load(brand_id, product_id)
 
 
-@router.patch("/brands/{brand_id}/products/{product_id}", response={200: ProductOut, 400: ErrorOut, 403: ErrorOut})
+@router.patch(
+    "/brands/{brand_id}/products/{product_id}", response={200: ProductOut, 400: ErrorOut, 403: ErrorOut}
+)
 def patch_product(request: HttpRequest, brand_id: int, product_id: int, payload: ProductPatch):
     actor = _actor(request, brand_id, Perm.CATALOG_VIEW)
     fields = {k: v for k, v in payload.dict().items() if v is not None}
@@ -166,7 +174,10 @@ def patch_product(request: HttpRequest, brand_id: int, product_id: int, payload:
     return _run(update)
 
 
-@router.post("/brands/{brand_id}/products/{product_id}/status", response={200: ProductOut, 400: ErrorOut, 403: ErrorOut})
+@router.post(
+    "/brands/{brand_id}/products/{product_id}/status",
+    response={200: ProductOut, 400: ErrorOut, 403: ErrorOut},
+)
 def set_status(request: HttpRequest, brand_id: int, product_id: int, payload: StatusIn):
     actor = _actor(request, brand_id, Perm.CATALOG_VIEW)
 

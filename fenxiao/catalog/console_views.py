@@ -45,7 +45,13 @@ def product_list(request: HttpRequest, brand_id: int) -> HttpResponse:
     return render(
         request,
         "catalog/console/product_list.html",
-        {"brand": request.brand, "page": page, "filters": filters, "query": query.urlencode(), "statuses": ProductStatus},
+        {
+            "brand": request.brand,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "statuses": ProductStatus,
+        },
     )
 
 
@@ -54,13 +60,22 @@ def _save_product(request: HttpRequest, product: Product | None) -> HttpResponse
     formset = SkuFormSet(request.POST or None, initial=sku_initial(product) or [{}], prefix="skus")
     if request.method == "POST" and form.is_valid() & formset.is_valid():
         rows = [f.to_input(form.spec_names) for f in formset.forms if f.cleaned_data and not f.is_blank()]
-        fields = {k: form.cleaned_data[k] for k in ("title", "subtitle", "description", "category", "distribution_enabled")}
+        fields = {
+            k: form.cleaned_data[k]
+            for k in ("title", "subtitle", "description", "category", "distribution_enabled")
+        }
         try:
             if product is None:
-                product = services.create_product(actor=request.brand_staff, spec_names=form.spec_names, skus=rows, **fields)
+                product = services.create_product(
+                    actor=request.brand_staff, spec_names=form.spec_names, skus=rows, **fields
+                )
             else:
                 services.update_product(
-                    actor=request.brand_staff, product_id=product.pk, spec_names=form.spec_names, skus=rows, **fields
+                    actor=request.brand_staff,
+                    product_id=product.pk,
+                    spec_names=form.spec_names,
+                    skus=rows,
+                    **fields,
                 )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -102,7 +117,9 @@ def product_edit(request: HttpRequest, brand_id: int, product_id: int) -> HttpRe
 def product_status(request: HttpRequest, brand_id: int, product_id: int) -> HttpResponse:
     product = _product_or_404(request, product_id)
     try:
-        services.set_product_status(actor=request.brand_staff, product_id=product.pk, status=request.POST.get("status", ""))
+        services.set_product_status(
+            actor=request.brand_staff, product_id=product.pk, status=request.POST.get("status", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -119,7 +136,9 @@ def product_image_upload(request: HttpRequest, brand_id: int, product_id: int) -
     form = ImageUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.add_product_image(actor=request.brand_staff, product_id=product.pk, upload=form.cleaned_data["image"])
+            services.add_product_image(
+                actor=request.brand_staff, product_id=product.pk, upload=form.cleaned_data["image"]
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -183,7 +202,13 @@ def bulk_edit(request: HttpRequest, brand_id: int) -> HttpResponse:
     return render(
         request,
         "catalog/console/bulk_edit.html",
-        {"brand": request.brand, "skus": skus, "q": q, "errors": errors, "posted": request.POST if errors else None},
+        {
+            "brand": request.brand,
+            "skus": skus,
+            "q": q,
+            "errors": errors,
+            "posted": request.POST if errors else None,
+        },
         status=400 if errors else 200,
     )
 
@@ -197,7 +222,8 @@ def import_products(request: HttpRequest, brand_id: int) -> HttpResponse:
         if report.ok:
             messages.success(
                 request,
-                _("Imported %(products)d products with %(skus)d SKUs.") % {"products": report.products, "skus": report.skus},
+                _("Imported %(products)d products with %(skus)d SKUs.")
+                % {"products": report.products, "skus": report.skus},
             )
     return render(
         request,

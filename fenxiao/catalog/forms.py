@@ -35,8 +35,12 @@ class YuanField(forms.Field):
 
 
 class ProductForm(forms.ModelForm):
-    spec1_name = forms.CharField(label=_("Spec 1 name"), max_length=20, required=False, help_text=_("e.g. 颜色 (colour)"))
-    spec2_name = forms.CharField(label=_("Spec 2 name"), max_length=20, required=False, help_text=_("e.g. 尺码 (size)"))
+    spec1_name = forms.CharField(
+        label=_("Spec 1 name"), max_length=20, required=False, help_text=_("e.g. 颜色 (colour)")
+    )
+    spec2_name = forms.CharField(
+        label=_("Spec 2 name"), max_length=20, required=False, help_text=_("e.g. 尺码 (size)")
+    )
 
     class Meta:
         model = Product
@@ -45,7 +49,9 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.select_related("parent").order_by("parent_id", "position", "id")
+        self.fields["category"].queryset = Category.objects.select_related("parent").order_by(
+            "parent_id", "position", "id"
+        )
         if self.instance.pk:
             names = list(self.instance.spec_names or [])
             self.fields["spec1_name"].initial = names[0] if names else ""
@@ -53,7 +59,9 @@ class ProductForm(forms.ModelForm):
 
     @property
     def spec_names(self) -> list[str]:
-        return [n for n in (self.cleaned_data.get("spec1_name", ""), self.cleaned_data.get("spec2_name", "")) if n]
+        return [
+            n for n in (self.cleaned_data.get("spec1_name", ""), self.cleaned_data.get("spec2_name", "")) if n
+        ]
 
 
 class SkuRowForm(forms.Form):
@@ -69,7 +77,12 @@ class SkuRowForm(forms.Form):
 
     def is_blank(self) -> bool:
         data = self.cleaned_data
-        return not data.get("sku_id") and data.get("retail_price") is None and not data.get("spec1") and not data.get("spec2")
+        return (
+            not data.get("sku_id")
+            and data.get("retail_price") is None
+            and not data.get("spec1")
+            and not data.get("spec2")
+        )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -120,8 +133,12 @@ def sku_initial(product: Product | None) -> list[dict]:
 
 class ProductFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All statuses")), *ProductStatus.choices])
-    category = forms.ModelChoiceField(label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("All categories"))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *ProductStatus.choices]
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("All categories")
+    )
 
 
 class ImageUploadForm(forms.Form):

@@ -21,7 +21,8 @@ def read_validated_image(upload: UploadedFile) -> tuple[bytes, str]:
     max_bytes = settings.MAX_IMAGE_UPLOAD_BYTES
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
-            _("The image is %(size)d KB; the limit is %(limit)d KB.") % {"size": upload.size // 1024, "limit": max_bytes // 1024}
+            _("The image is %(size)d KB; the limit is %(limit)d KB.")
+            % {"size": upload.size // 1024, "limit": max_bytes // 1024}
         )
     raw = upload.read(max_bytes + 1)
     if len(raw) > max_bytes:
@@ -79,4 +80,8 @@ def dimensions(raw: bytes) -> tuple[int, int]:
 def image_files(upload: UploadedFile, stem: str) -> tuple[ContentFile, ContentFile, tuple[int, int]]:
     """(image, thumbnail, (width, height)), the files ready to assign to ImageFields."""
     raw, ext = read_validated_image(upload)
-    return ContentFile(raw, name=f"{stem}.{ext}"), ContentFile(make_thumbnail(raw), name=f"{stem}-thumb.jpg"), dimensions(raw)
+    return (
+        ContentFile(raw, name=f"{stem}.{ext}"),
+        ContentFile(make_thumbnail(raw), name=f"{stem}-thumb.jpg"),
+        dimensions(raw),
+    )

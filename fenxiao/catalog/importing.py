@@ -33,7 +33,11 @@ class Column:
 
 
 COLUMNS = [
-    Column("product_code", True, gettext_lazy("Your code for the product; rows with the same code are SKUs of one product.")),
+    Column(
+        "product_code",
+        True,
+        gettext_lazy("Your code for the product; rows with the same code are SKUs of one product."),
+    ),
     Column("title", True, gettext_lazy("Product title.")),
     Column("category", False, gettext_lazy("Category name as on the platform (e.g. 绿茶).")),
     Column("description", False, gettext_lazy("Description.")),
@@ -50,7 +54,23 @@ COLUMNS = [
     Column("status", False, gettext_lazy("draft, on_sale or off_shelf (blank = draft).")),
 ]
 EXAMPLE_ROWS = [
-    ["T-001", "明前龙井 250g", "绿茶", "Spring harvest", "规格", "250g", "", "", "6901234500011", "300", "100", "168.00", "150.00", "188.00", "on_sale"],
+    [
+        "T-001",
+        "明前龙井 250g",
+        "绿茶",
+        "Spring harvest",
+        "规格",
+        "250g",
+        "",
+        "",
+        "6901234500011",
+        "300",
+        "100",
+        "168.00",
+        "150.00",
+        "188.00",
+        "on_sale",
+    ],
     ["S-002", "纯棉T恤", "", "", "颜色", "白", "尺码", "M", "", "200", "50", "79.00", "", "", "draft"],
     ["S-002", "纯棉T恤", "", "", "颜色", "白", "尺码", "L", "", "210", "40", "79.00", "", "", "draft"],
 ]
@@ -117,7 +137,11 @@ def import_products_csv(
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c.name for c in COLUMNS if c.required and c.name not in header]
     if missing:
-        report.errors.append(RowError(1, ", ".join(missing), _("Missing column(s). Download the template for the expected header.")))
+        report.errors.append(
+            RowError(
+                1, ", ".join(missing), _("Missing column(s). Download the template for the expected header.")
+            )
+        )
         return report
     categories = {c.name: c for c in Category.objects.all()}
     groups: dict[str, _ProductRows] = {}
@@ -145,7 +169,9 @@ def import_products_csv(
     return report
 
 
-def _check_row(index: int, row: dict, categories: dict, groups: dict[str, _ProductRows], report: ImportReport) -> None:
+def _check_row(
+    index: int, row: dict, categories: dict, groups: dict[str, _ProductRows], report: ImportReport
+) -> None:
     errors_before = len(report.errors)
 
     def error(column: str, message: str) -> None:
@@ -200,25 +226,47 @@ def _check_row(index: int, row: dict, categories: dict, groups: dict[str, _Produ
     group = groups.get(code)
     if group is None:
         group = groups[code] = _ProductRows(
-            code=code, title=row["title"], category=category, description=row.get("description", ""),
-            spec_names=spec_names, status=status, first_row=index,
+            code=code,
+            title=row["title"],
+            category=category,
+            description=row.get("description", ""),
+            spec_names=spec_names,
+            status=status,
+            first_row=index,
         )
     elif group.spec_names != spec_names or group.title != row["title"]:
-        error("product_code", _("Rows of product %(code)s must share the title and spec names of row %(row)d.") % {"code": code, "row": group.first_row})
+        error(
+            "product_code",
+            _("Rows of product %(code)s must share the title and spec names of row %(row)d.")
+            % {"code": code, "row": group.first_row},
+        )
         return
     group.skus.append(
         services.SkuInput(
-            spec_values=spec_values, retail_price=retail, price_min=pmin, price_max=pmax,
-            stock=stock, barcode=row.get("barcode", ""), weight_grams=weight,
+            spec_values=spec_values,
+            retail_price=retail,
+            price_min=pmin,
+            price_max=pmax,
+            stock=stock,
+            barcode=row.get("barcode", ""),
+            weight_grams=weight,
         )
     )
 
 
 @transaction.atomic
 def _write(actor: BrandStaff, groups: list[_ProductRows], report: ImportReport, progress) -> None:
-    existing = {p.external_code: p for p in Product.objects.filter(brand_id=actor.brand_id, external_code__in=[g.code for g in groups])}
+    existing = {
+        p.external_code: p
+        for p in Product.objects.filter(brand_id=actor.brand_id, external_code__in=[g.code for g in groups])
+    }
     for done, group in enumerate(groups, start=1):
-        fields = {"title": group.title, "description": group.description, "category": group.category, "spec_names": group.spec_names}
+        fields = {
+            "title": group.title,
+            "description": group.description,
+            "category": group.category,
+            "spec_names": group.spec_names,
+        }
         product = existing.get(group.code)
         if product is None:
             product = services.create_product(actor=actor, skus=group.skus, **fields)

@@ -19,14 +19,18 @@ class Category(models.Model):
 
     name = models.CharField(_("name"), max_length=40)
     name_en = models.CharField(_("English name"), max_length=60, blank=True)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_name_unique_in_parent")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -45,14 +49,25 @@ class ProductStatus(models.TextChoices):
 
 class Product(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
-    external_code = models.CharField(_("product code"), max_length=40, blank=True, help_text=_("The brand's own code (used by CSV import)."))
+    external_code = models.CharField(
+        _("product code"),
+        max_length=40,
+        blank=True,
+        help_text=_("The brand's own code (used by CSV import)."),
+    )
     title = models.CharField(_("title"), max_length=120)
     subtitle = models.CharField(_("subtitle"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=ProductStatus.choices, default=ProductStatus.DRAFT)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=ProductStatus.choices, default=ProductStatus.DRAFT
+    )
     distribution_enabled = models.BooleanField(_("open to distributors"), default=True)
-    spec_names = models.JSONField(_("spec names"), default=list, blank=True, help_text=_("e.g. [\"颜色\", \"尺码\"]"))
+    spec_names = models.JSONField(
+        _("spec names"), default=list, blank=True, help_text=_('e.g. ["颜色", "尺码"]')
+    )
     # Denormalised for listing pages (kept by services whenever SKUs change).
     min_retail_price = models.PositiveIntegerField(default=0)
     total_stock = models.PositiveIntegerField(default=0)
@@ -70,7 +85,9 @@ class Product(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["brand", "external_code"], condition=~Q(external_code=""), name="product_code_unique_in_brand"
+                fields=["brand", "external_code"],
+                condition=~Q(external_code=""),
+                name="product_code_unique_in_brand",
             ),
         ]
 
@@ -107,7 +124,9 @@ class Sku(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="skus", editable=False)
     spec_values = models.JSONField(_("spec values"), default=dict, blank=True)
-    spec_key = models.CharField(max_length=200, editable=False, help_text="spec values joined, for uniqueness")
+    spec_key = models.CharField(
+        max_length=200, editable=False, help_text="spec values joined, for uniqueness"
+    )
     barcode = models.CharField(_("barcode"), max_length=40, blank=True)
     weight_grams = models.PositiveIntegerField(_("weight (g)"), default=0)
     stock = models.IntegerField(_("stock"), default=0)

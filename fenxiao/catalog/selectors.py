@@ -7,7 +7,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from .models import Product, Sku
 
 
-def brand_products(brand_id: int, *, q: str = "", status: str = "", category_id: int | None = None) -> QuerySet[Product]:
+def brand_products(
+    brand_id: int, *, q: str = "", status: str = "", category_id: int | None = None
+) -> QuerySet[Product]:
     products = Product.objects.filter(brand_id=brand_id).select_related("category")
     if q:
         products = products.filter(Q(title__icontains=q) | Q(skus__barcode=q)).distinct()
@@ -15,9 +17,7 @@ def brand_products(brand_id: int, *, q: str = "", status: str = "", category_id:
         products = products.filter(status=status)
     if category_id:
         products = products.filter(Q(category_id=category_id) | Q(category__parent_id=category_id))
-    return products.prefetch_related(
-        Prefetch("images", to_attr="image_list")
-    ).order_by("-id")
+    return products.prefetch_related(Prefetch("images", to_attr="image_list")).order_by("-id")
 
 
 def brand_skus_for_bulk_edit(brand_id: int, *, q: str = "") -> QuerySet[Sku]:

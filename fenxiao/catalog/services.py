@@ -49,7 +49,9 @@ def _require(actor: BrandStaff, permission: str) -> None:
         )
 
 
-def check_price_band(label: str, retail: int, price_min: int | None, price_max: int | None) -> tuple[int, int]:
+def check_price_band(
+    label: str, retail: int, price_min: int | None, price_max: int | None
+) -> tuple[int, int]:
     """The band to store, defaulting to the retail price; ValidationError naming the SKU if wrong."""
     price_min = retail if price_min is None else price_min
     price_max = retail if price_max is None else price_max
@@ -60,12 +62,16 @@ def check_price_band(label: str, retail: int, price_min: int | None, price_max: 
         problems.append(_("%(sku)s: the lowest distributor price must be above ¥0.00.") % {"sku": label})
     if price_min > retail:
         problems.append(
-            _("%(sku)s: the lowest distributor price ¥%(min)s must not be above the retail price ¥%(retail)s.")
+            _(
+                "%(sku)s: the lowest distributor price ¥%(min)s must not be above the retail price ¥%(retail)s."
+            )
             % {"sku": label, "min": format_yuan(price_min), "retail": format_yuan(retail)}
         )
     if price_max < retail:
         problems.append(
-            _("%(sku)s: the highest distributor price ¥%(max)s must not be below the retail price ¥%(retail)s.")
+            _(
+                "%(sku)s: the highest distributor price ¥%(max)s must not be below the retail price ¥%(retail)s."
+            )
             % {"sku": label, "max": format_yuan(price_max), "retail": format_yuan(retail)}
         )
     if problems:
@@ -254,7 +260,12 @@ class SkuChange:
 def bulk_update_skus(*, actor: BrandStaff, changes: Sequence[SkuChange]) -> list[Sku]:
     """Stock and prices of many SKUs at once: all of them or none."""
     ids = [c.sku_id for c in changes]
-    skus = {s.pk: s for s in Sku.objects.select_for_update().select_related("product").filter(pk__in=ids, brand_id=actor.brand_id)}
+    skus = {
+        s.pk: s
+        for s in Sku.objects.select_for_update()
+        .select_related("product")
+        .filter(pk__in=ids, brand_id=actor.brand_id)
+    }
     errors: list[str] = []
     touched_products = set()
     for change in changes:
@@ -264,7 +275,11 @@ def bulk_update_skus(*, actor: BrandStaff, changes: Sequence[SkuChange]) -> list
         label = f"{sku.product.title} {sku.spec_label}".strip()
         price_changed = any(
             v is not None and v != getattr(sku, n)
-            for n, v in (("retail_price", change.retail_price), ("price_min", change.price_min), ("price_max", change.price_max))
+            for n, v in (
+                ("retail_price", change.retail_price),
+                ("price_min", change.price_min),
+                ("price_max", change.price_max),
+            )
         )
         if price_changed:
             _require(actor, Perm.CATALOG_PRICE)

@@ -16,7 +16,11 @@ def visible_products() -> QuerySet[Product]:
 
 def _for_listing(products: QuerySet[Product]) -> QuerySet[Product]:
     first_images = ProductImage.objects.order_by("position", "id")
-    return products.select_related("brand").prefetch_related(Prefetch("images", queryset=first_images, to_attr="image_list")).order_by("-id")
+    return (
+        products.select_related("brand")
+        .prefetch_related(Prefetch("images", queryset=first_images, to_attr="image_list"))
+        .order_by("-id")
+    )
 
 
 def approved_brand(slug: str) -> Brand | None:
@@ -42,7 +46,9 @@ def category_listing(category: Category) -> QuerySet[Product]:
 def search(q: str, category_id: int | None = None) -> QuerySet[Product]:
     products = visible_products()
     for word in q.split()[:5]:
-        products = products.filter(Q(title__icontains=word) | Q(brand__name__icontains=word) | Q(subtitle__icontains=word))
+        products = products.filter(
+            Q(title__icontains=word) | Q(brand__name__icontains=word) | Q(subtitle__icontains=word)
+        )
     if category_id:
         products = products.filter(Q(category_id=category_id) | Q(category__parent_id=category_id))
     return _for_listing(products)
@@ -58,7 +64,9 @@ def product_for_page(product_id: int) -> Product | None:
         .filter(pk=product_id)
         .select_related("brand", "category")
         .prefetch_related(
-            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"), to_attr="image_list"),
+            Prefetch(
+                "images", queryset=ProductImage.objects.order_by("position", "id"), to_attr="image_list"
+            ),
             Prefetch("skus", queryset=Sku.objects.filter(is_active=True).order_by("id"), to_attr="sku_list"),
         )
         .first()

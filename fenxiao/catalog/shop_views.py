@@ -26,7 +26,12 @@ def brand_store(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "catalog/shop/brand.html",
-        {"brand": brand, "page": page, "categories": selectors.brand_categories(brand), "category_id": category_id},
+        {
+            "brand": brand,
+            "page": page,
+            "categories": selectors.brand_categories(brand),
+            "category_id": category_id,
+        },
     )
 
 
@@ -36,7 +41,12 @@ def category(request: HttpRequest, category_id: int) -> HttpResponse:
     return render(
         request,
         "catalog/shop/category.html",
-        {"category": cat, "category_name": cat.display_name(get_language()), "page": page, "categories": selectors.top_categories()},
+        {
+            "category": cat,
+            "category_name": cat.display_name(get_language()),
+            "page": page,
+            "categories": selectors.top_categories(),
+        },
     )
 
 

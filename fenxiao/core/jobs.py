@@ -59,7 +59,9 @@ def enqueue(
     if spec is None:
         raise LookupError(f"no job handler registered as {name!r}")
     if unique_key:
-        pending = Job.objects.filter(unique_key=unique_key, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
+        pending = Job.objects.filter(
+            unique_key=unique_key, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        ).first()
         if pending:
             return pending
     fields = {
@@ -76,7 +78,9 @@ def enqueue(
         with transaction.atomic():
             return Job.objects.create(**fields)
     except IntegrityError:
-        return Job.objects.filter(unique_key=unique_key, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).first()
+        return Job.objects.filter(
+            unique_key=unique_key, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        ).first()
 
 
 def backoff(attempts: int) -> timedelta:

@@ -24,7 +24,9 @@ class Job(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=10)
     unique_key = models.CharField(max_length=200, null=True, blank=True)
-    ordering_key = models.CharField(max_length=200, blank=True, default="", help_text="jobs with one key run in id order")
+    ordering_key = models.CharField(
+        max_length=200, blank=True, default="", help_text="jobs with one key run in id order"
+    )
     locked_by = models.CharField(max_length=100, blank=True, default="")
     locked_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
@@ -57,7 +59,10 @@ class OutboxEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["topic", "id"], name="event_topic"), models.Index(fields=["aggregate", "id"], name="event_aggregate")]
+        indexes = [
+            models.Index(fields=["topic", "id"], name="event_topic"),
+            models.Index(fields=["aggregate", "id"], name="event_aggregate"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.aggregate}"

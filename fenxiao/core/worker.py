@@ -75,16 +75,24 @@ def run_job(job: Job, owner: str) -> bool:
             spec.fn(job.payload)
         with transaction.atomic():
             # Only the lease holder may complete the job (a lease that expired may have been re-claimed).
-            still_ours = Job.objects.select_for_update().filter(pk=job.pk, locked_by=owner, status=JobStatus.RUNNING).exists()
+            still_ours = (
+                Job.objects.select_for_update()
+                .filter(pk=job.pk, locked_by=owner, status=JobStatus.RUNNING)
+                .exists()
+            )
             if not still_ours:
                 return False
             if spec.atomic:
                 spec.fn(job.payload)
-            Job.objects.filter(pk=job.pk).update(status=JobStatus.DONE, finished_at=clock.now(), last_error="", locked_until=None)
+            Job.objects.filter(pk=job.pk).update(
+                status=JobStatus.DONE, finished_at=clock.now(), last_error="", locked_until=None
+            )
         return True
     except Exception:  # noqa: BLE001 — any failure of a handler is recorded and retried
         error = traceback.format_exc(limit=20)
-        log.warning("job %s#%s failed (attempt %s): %s", job.name, job.pk, job.attempts, error.splitlines()[-1])
+        log.warning(
+            "job %s#%s failed (attempt %s): %s", job.name, job.pk, job.attempts, error.splitlines()[-1]
+        )
         with transaction.atomic():
             if job.attempts >= job.max_attempts:
                 Job.objects.filter(pk=job.pk, locked_by=owner).update(
@@ -92,7 +100,10 @@ def run_job(job: Job, owner: str) -> bool:
                 )
             else:
                 Job.objects.filter(pk=job.pk, locked_by=owner).update(
-                    status=JobStatus.QUEUED, last_error=error, run_at=clock.now() + backoff(job.attempts), locked_until=None
+                    status=JobStatus.QUEUED,
+                    last_error=error,
+                    run_at=clock.now() + backoff(job.attempts),
+                    locked_until=None,
                 )
         return False
 
@@ -117,8 +128,6 @@ def run_due_timers(owner: str) -> int:
         except Exception:  # noqa: BLE001
             log.exception("timer %s failed; it runs again next period", name)
     return ran
-
-
 
 
 def run_pending(max_jobs: int | None = None, *, owner: str | None = None, timers: bool = True) -> int:

@@ -11,7 +11,9 @@ class DistributorProfile(models.Model):
     """A person who sells brands' goods through a micro-store.  Holds no stock, sets no price
     outside the band its brand allows."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="distributor")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="distributor"
+    )
     store_name = models.CharField(_("store name"), max_length=60)
     intro = models.CharField(_("introduction"), max_length=200, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to="distributors/", blank=True)

@@ -1,17 +1,8 @@
 from django.contrib import admin
 
+from fenxiao.core.admin import ReadOnlyAdmin
+
 from .models import JournalEntry, JournalLine, LedgerAccount
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LedgerAccount)

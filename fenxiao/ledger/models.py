@@ -60,8 +60,16 @@ SIGN_RULES = {
 
 class LedgerAccount(models.Model):
     code = models.CharField(_("account"), max_length=32, choices=AccountCode.choices)
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts")
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_accounts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_accounts",
+    )
     sign_rule = models.CharField(max_length=8, choices=SignRule.choices, editable=False)
     balance = models.BigIntegerField(_("balance (fen)"), default=0, editable=False)
 
@@ -69,9 +77,31 @@ class LedgerAccount(models.Model):
         verbose_name = _("ledger account")
         verbose_name_plural = _("ledger accounts")
         constraints = [
-            models.UniqueConstraint(fields=["code", "brand", "user"], name="ledger_account_unique", nulls_distinct=False),
+            # One account per (code, brand, user); NULLs spelled out so SQLite enforces it too.
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(brand__isnull=True, user__isnull=True),
+                name="ledger_account_unique_platform",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "brand"],
+                condition=Q(brand__isnull=False, user__isnull=True),
+                name="ledger_account_unique_brand",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "user"],
+                condition=Q(brand__isnull=True, user__isnull=False),
+                name="ledger_account_unique_user",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "brand", "user"],
+                condition=Q(brand__isnull=False, user__isnull=False),
+                name="ledger_account_unique_brand_user",
+            ),
             models.CheckConstraint(
-                condition=Q(sign_rule="any") | Q(sign_rule="debit", balance__gte=0) | Q(sign_rule="credit", balance__lte=0),
+                condition=Q(sign_rule="any")
+                | Q(sign_rule="debit", balance__gte=0)
+                | Q(sign_rule="credit", balance__lte=0),
                 name="ledger_account_sign_rule",
             ),
         ]

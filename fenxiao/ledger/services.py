@@ -47,7 +47,9 @@ def account(code: str, *, brand: Brand | int | None = None, user=None) -> Ledger
         return found
     try:
         with transaction.atomic():
-            return LedgerAccount.objects.create(code=code, brand_id=brand_id, user_id=user_id, sign_rule=SIGN_RULES[code])
+            return LedgerAccount.objects.create(
+                code=code, brand_id=brand_id, user_id=user_id, sign_rule=SIGN_RULES[code]
+            )
     except IntegrityError:
         return LedgerAccount.objects.get(code=code, brand_id=brand_id, user_id=user_id)
 
@@ -65,7 +67,9 @@ def _merge(lines: Lines) -> dict[int, int]:
 
 
 @transaction.atomic
-def post_entry(*, kind: str, reference: str, lines: Lines, idempotency_key: str, memo: str = "") -> JournalEntry:
+def post_entry(
+    *, kind: str, reference: str, lines: Lines, idempotency_key: str, memo: str = ""
+) -> JournalEntry:
     merged = _merge(lines)
     if not merged:
         raise LedgerError("an entry needs at least one non-zero line")
@@ -75,21 +79,30 @@ def post_entry(*, kind: str, reference: str, lines: Lines, idempotency_key: str,
     if existing is not None:
         return _same_or_error(existing, merged)
     # Lock the accounts in id order (no deadlocks between concurrent postings).
-    accounts = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=sorted(merged)).order_by("pk")}
+    accounts = {
+        a.pk: a
+        for a in LedgerAccount.objects.select_for_update().filter(pk__in=sorted(merged)).order_by("pk")
+    }
     existing = JournalEntry.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _same_or_error(existing, merged)
     for pk, delta in merged.items():
         acct = accounts[pk]
         after = acct.balance + delta
-        if (acct.sign_rule == SignRule.DEBIT and after < 0) or (acct.sign_rule == SignRule.CREDIT and after > 0):
+        if (acct.sign_rule == SignRule.DEBIT and after < 0) or (
+            acct.sign_rule == SignRule.CREDIT and after > 0
+        ):
             raise LedgerError(f"{acct} would become {after} (rule: {acct.get_sign_rule_display()})")
     try:
         with transaction.atomic():
-            entry = JournalEntry.objects.create(kind=kind, reference=reference, idempotency_key=idempotency_key, memo=memo[:200])
+            entry = JournalEntry.objects.create(
+                kind=kind, reference=reference, idempotency_key=idempotency_key, memo=memo[:200]
+            )
     except IntegrityError:
         return _same_or_error(JournalEntry.objects.get(idempotency_key=idempotency_key), merged)
-    JournalLine.objects.bulk_create([JournalLine(entry=entry, account_id=pk, amount=amount) for pk, amount in merged.items()])
+    JournalLine.objects.bulk_create(
+        [JournalLine(entry=entry, account_id=pk, amount=amount) for pk, amount in merged.items()]
+    )
     for pk, delta in merged.items():
         LedgerAccount.objects.filter(pk=pk).update(balance=F("balance") + delta)
     return entry
@@ -130,21 +143,31 @@ def record_payment_received(*, payment_reference: str, amount: int, idempotency_
     )
 
 
-def record_commission_pending(*, order_reference: str, brand: Brand | int, user, amount: int, idempotency_key: str) -> JournalEntry:
+def record_commission_pending(
+    *, order_reference: str, brand: Brand | int, user, amount: int, idempotency_key: str
+) -> JournalEntry:
     return post_entry(
         kind="commission_pending",
         reference=order_reference,
-        lines=[(_clearing(), amount), (account(AccountCode.COMMISSION_PENDING, brand=brand, user=user), -amount)],
+        lines=[
+            (_clearing(), amount),
+            (account(AccountCode.COMMISSION_PENDING, brand=brand, user=user), -amount),
+        ],
         idempotency_key=idempotency_key,
     )
 
 
-def record_commission_reversal(*, reference: str, brand: Brand | int, user, amount: int, idempotency_key: str) -> JournalEntry:
+def record_commission_reversal(
+    *, reference: str, brand: Brand | int, user, amount: int, idempotency_key: str
+) -> JournalEntry:
     """Give pending commission back to clearing (a refund before settlement)."""
     return post_entry(
         kind="commission_reversed",
         reference=reference,
-        lines=[(account(AccountCode.COMMISSION_PENDING, brand=brand, user=user), amount), (_clearing(), -amount)],
+        lines=[
+            (account(AccountCode.COMMISSION_PENDING, brand=brand, user=user), amount),
+            (_clearing(), -amount),
+        ],
         idempotency_key=idempotency_key,
     )
 
@@ -174,7 +197,9 @@ def record_order_settlement(
     for user_id, amount in commissions.items():
         lines.append((account(AccountCode.COMMISSION_PENDING, brand=brand, user=user_id), amount))
         lines.append((account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), -amount))
-    return post_entry(kind="order_settled", reference=order_reference, lines=lines, idempotency_key=idempotency_key)
+    return post_entry(
+        kind="order_settled", reference=order_reference, lines=lines, idempotency_key=idempotency_key
+    )
 
 
 @dataclass(frozen=True)
@@ -190,7 +215,9 @@ def split_refund(*, amount: int, brand_part: int, fee: int, commissions: Mapping
     keys = list(commissions)
     weights = [brand_part, fee, *(commissions[k] for k in keys)]
     parts = allocate(amount, weights)
-    return RefundSplit(brand_part=parts[0], fee_part=parts[1], commission_parts=dict(zip(keys, parts[2:], strict=True)))
+    return RefundSplit(
+        brand_part=parts[0], fee_part=parts[1], commission_parts=dict(zip(keys, parts[2:], strict=True))
+    )
 
 
 def record_refund(
@@ -216,11 +243,16 @@ def record_refund(
             (account(AccountCode.PLATFORM_FEE_REVENUE), fee_part),
             (_cash(), -amount),
         ]
-        lines += [(account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=u), v) for u, v in commission_parts.items()]
+        lines += [
+            (account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=u), v)
+            for u, v in commission_parts.items()
+        ]
     return post_entry(kind="refund", reference=refund_reference, lines=lines, idempotency_key=idempotency_key)
 
 
-def record_brand_payout(*, brand: Brand | int, amount: int, reference: str, idempotency_key: str) -> JournalEntry:
+def record_brand_payout(
+    *, brand: Brand | int, amount: int, reference: str, idempotency_key: str
+) -> JournalEntry:
     return post_entry(
         kind="brand_payout",
         reference=reference,
@@ -229,7 +261,9 @@ def record_brand_payout(*, brand: Brand | int, amount: int, reference: str, idem
     )
 
 
-def record_withdrawal_requested(*, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str) -> JournalEntry:
+def record_withdrawal_requested(
+    *, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str
+) -> JournalEntry:
     return post_entry(
         kind="withdrawal_requested",
         reference=reference,
@@ -241,16 +275,23 @@ def record_withdrawal_requested(*, brand: Brand | int, user, amount: int, refere
     )
 
 
-def record_withdrawal_paid(*, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str) -> JournalEntry:
+def record_withdrawal_paid(
+    *, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str
+) -> JournalEntry:
     return post_entry(
         kind="withdrawal_paid",
         reference=reference,
-        lines=[(account(AccountCode.COMMISSION_WITHDRAWING, brand=brand, user=user), amount), (_cash(), -amount)],
+        lines=[
+            (account(AccountCode.COMMISSION_WITHDRAWING, brand=brand, user=user), amount),
+            (_cash(), -amount),
+        ],
         idempotency_key=idempotency_key,
     )
 
 
-def record_withdrawal_failed(*, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str) -> JournalEntry:
+def record_withdrawal_failed(
+    *, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str
+) -> JournalEntry:
     return post_entry(
         kind="withdrawal_failed",
         reference=reference,

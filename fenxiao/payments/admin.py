@@ -1,24 +1,23 @@
 from django.contrib import admin
 
+from fenxiao.core.admin import ReadOnlyAdmin as ReadOnly
+
 from .models import NotificationLog, Payment, Refund
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RefundInline(admin.TabularInline):
     model = Refund
     extra = 0
     can_delete = False
-    readonly_fields = ["out_refund_no", "amount", "status", "reason", "reference", "created_at", "finished_at"]
+    readonly_fields = [
+        "out_refund_no",
+        "amount",
+        "status",
+        "reason",
+        "reference",
+        "created_at",
+        "finished_at",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
@@ -27,7 +26,17 @@ class RefundInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnly):
-    list_display = ["out_trade_no", "payer", "amount", "refunded_amount", "status", "gateway", "reference", "created_at", "paid_at"]
+    list_display = [
+        "out_trade_no",
+        "payer",
+        "amount",
+        "refunded_amount",
+        "status",
+        "gateway",
+        "reference",
+        "created_at",
+        "paid_at",
+    ]
     list_filter = ["status", "gateway"]
     search_fields = ["out_trade_no", "reference", "provider_transaction_id", "payer__phone"]
     inlines = [RefundInline]

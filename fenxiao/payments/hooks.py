@@ -1,6 +1,6 @@
 """Domain reactions to payment events, called inside the payment's transaction.
 
-    register_payment_handler("checkout", on_succeeded=..., on_refund_succeeded=..., on_refund_failed=...)
+register_payment_handler("checkout", on_succeeded=..., on_refund_succeeded=..., on_refund_failed=...)
 """
 
 from __future__ import annotations

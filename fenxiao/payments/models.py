@@ -50,7 +50,9 @@ class Payment(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
-            models.CheckConstraint(condition=Q(refunded_amount__lte=F("amount")), name="payment_refund_within_amount"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("amount")), name="payment_refund_within_amount"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +93,9 @@ class Refund(models.Model):
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
-            models.UniqueConstraint(fields=["payment", "reference"], name="refund_reference_unique_per_payment"),
+            models.UniqueConstraint(
+                fields=["payment", "reference"], name="refund_reference_unique_per_payment"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,7 +121,9 @@ class NotificationLog(models.Model):
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["gateway", "notification_id"], condition=Q(verified=True), name="notification_once_per_gateway"
+                fields=["gateway", "notification_id"],
+                condition=Q(verified=True),
+                name="notification_once_per_gateway",
             )
         ]
 

@@ -28,20 +28,38 @@ class PaymentError(ValidationError):
 
 @transaction.atomic
 def create_payment(
-    *, payer, amount: int, purpose: str, reference: str, description: str, gateway: str | None = None, expires_at: datetime | None = None
+    *,
+    payer,
+    amount: int,
+    purpose: str,
+    reference: str,
+    description: str,
+    gateway: str | None = None,
+    expires_at: datetime | None = None,
 ) -> Payment:
     if amount <= 0:
         raise PaymentError(_("Nothing to pay."))
     return Payment.objects.create(
-        payer=payer, amount=amount, purpose=purpose, reference=reference, description=description[:127],
-        gateway=gateway or default_gateway_name(), expires_at=expires_at,
+        payer=payer,
+        amount=amount,
+        purpose=purpose,
+        reference=reference,
+        description=description[:127],
+        gateway=gateway or default_gateway_name(),
+        expires_at=expires_at,
     )
 
 
-def start_payment(payment: Payment, *, return_url: str, notify_url: str, client_ip: str = "", scene: str = "redirect") -> PaymentAction:
+def start_payment(
+    payment: Payment, *, return_url: str, notify_url: str, client_ip: str = "", scene: str = "redirect"
+) -> PaymentAction:
     if payment.status != PaymentStatus.PENDING:
-        raise PaymentError(_("This payment is no longer open (%(status)s).") % {"status": payment.get_status_display()})
-    return get_gateway(payment.gateway).start(payment, return_url=return_url, notify_url=notify_url, client_ip=client_ip, scene=scene)
+        raise PaymentError(
+            _("This payment is no longer open (%(status)s).") % {"status": payment.get_status_display()}
+        )
+    return get_gateway(payment.gateway).start(
+        payment, return_url=return_url, notify_url=notify_url, client_ip=client_ip, scene=scene
+    )
 
 
 def _apply_success(payment_id: int, *, amount: int, transaction_id: str, paid_at: datetime | None) -> Payment:
@@ -49,7 +67,9 @@ def _apply_success(payment_id: int, *, amount: int, transaction_id: str, paid_at
     if payment.status == PaymentStatus.SUCCEEDED:
         return payment
     if amount != payment.amount:
-        raise PaymentError(f"amount mismatch for {payment.out_trade_no}: provider says {amount}, expected {payment.amount}")
+        raise PaymentError(
+            f"amount mismatch for {payment.out_trade_no}: provider says {amount}, expected {payment.amount}"
+        )
     payment.status = PaymentStatus.SUCCEEDED
     payment.provider_transaction_id = transaction_id
     payment.paid_at = paid_at or clock.now()
@@ -66,7 +86,12 @@ def handle_notification(gateway_name: str, headers: Mapping[str, str], body: byt
     try:
         notification = gateway.parse_notification(headers, body)
     except InvalidNotification as exc:
-        NotificationLog.objects.create(gateway=gateway_name, verified=False, outcome=f"rejected: {exc}", body=body[:4000].decode(errors="replace"))
+        NotificationLog.objects.create(
+            gateway=gateway_name,
+            verified=False,
+            outcome=f"rejected: {exc}",
+            body=body[:4000].decode(errors="replace"),
+        )
         log.warning("rejected %s notification: %s", gateway_name, exc)
         return gateway.notification_response(False, str(exc))
     try:
@@ -74,15 +99,23 @@ def handle_notification(gateway_name: str, headers: Mapping[str, str], body: byt
             try:
                 with transaction.atomic():
                     entry = NotificationLog.objects.create(
-                        gateway=gateway_name, notification_id=notification.notification_id, verified=True,
-                        outcome="received", body=json.dumps(dict(notification.resource)),
+                        gateway=gateway_name,
+                        notification_id=notification.notification_id,
+                        verified=True,
+                        outcome="received",
+                        body=json.dumps(dict(notification.resource)),
                     )
             except IntegrityError:
                 return gateway.notification_response(True)  # a replay: already applied
             outcome = _apply_notification(notification)
             NotificationLog.objects.filter(pk=entry.pk).update(outcome=outcome)
     except PaymentError as exc:
-        NotificationLog.objects.create(gateway=gateway_name, verified=False, outcome=f"refused: {exc.messages[0]}", body=body[:4000].decode(errors="replace"))
+        NotificationLog.objects.create(
+            gateway=gateway_name,
+            verified=False,
+            outcome=f"refused: {exc.messages[0]}",
+            body=body[:4000].decode(errors="replace"),
+        )
         return gateway.notification_response(False, exc.messages[0])
     return gateway.notification_response(True)
 
@@ -96,8 +129,12 @@ def _apply_notification(notification) -> str:
         if resource.get("trade_state") != "SUCCESS":
             return f"ignored state {resource.get('trade_state')}"
         _apply_success(
-            payment.pk, amount=int(resource["amount"]["total"]), transaction_id=resource.get("transaction_id", ""),
-            paid_at=datetime.fromisoformat(resource["success_time"]) if resource.get("success_time") else None,
+            payment.pk,
+            amount=int(resource["amount"]["total"]),
+            transaction_id=resource.get("transaction_id", ""),
+            paid_at=datetime.fromisoformat(resource["success_time"])
+            if resource.get("success_time")
+            else None,
         )
         return "applied success"
     return f"ignored event {notification.event_type}"
@@ -108,7 +145,9 @@ def query_and_apply(payment: Payment) -> Payment:
     """Ask the provider (e.g. when the consumer returns before the notification arrives)."""
     state = get_gateway(payment.gateway).query(payment)
     if state.state == "SUCCESS":
-        return _apply_success(payment.pk, amount=state.amount, transaction_id=state.transaction_id, paid_at=state.paid_at)
+        return _apply_success(
+            payment.pk, amount=state.amount, transaction_id=state.transaction_id, paid_at=state.paid_at
+        )
     payment.refresh_from_db()
     return payment
 
@@ -139,14 +178,23 @@ def refund_payment(*, payment: Payment, amount: int, reason: str, purpose: str, 
             _("A refund of %(amount)s fen is more than the %(left)s fen left to refund.")
             % {"amount": amount, "left": payment.amount - payment.refunded_amount - in_flight}
         )
-    refund = Refund.objects.create(payment=payment, amount=amount, reason=reason[:80], purpose=purpose, reference=reference)
+    refund = Refund.objects.create(
+        payment=payment, amount=amount, reason=reason[:80], purpose=purpose, reference=reference
+    )
     result = get_gateway(payment.gateway).refund(refund)
     if result.pending:
         return refund
-    return _finish_refund(refund, succeeded=result.succeeded, provider_refund_id=result.provider_refund_id, failure_reason=result.failure_reason)
+    return _finish_refund(
+        refund,
+        succeeded=result.succeeded,
+        provider_refund_id=result.provider_refund_id,
+        failure_reason=result.failure_reason,
+    )
 
 
-def _finish_refund(refund: Refund, *, succeeded: bool, provider_refund_id: str = "", failure_reason: str = "") -> Refund:
+def _finish_refund(
+    refund: Refund, *, succeeded: bool, provider_refund_id: str = "", failure_reason: str = ""
+) -> Refund:
     refund.status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
     refund.provider_refund_id = provider_refund_id
     refund.failure_reason = failure_reason[:200]
@@ -154,7 +202,9 @@ def _finish_refund(refund: Refund, *, succeeded: bool, provider_refund_id: str =
     refund.save(update_fields=["status", "provider_refund_id", "failure_reason", "finished_at"])
     handler = handler_for(refund.purpose)
     if succeeded:
-        Payment.objects.filter(pk=refund.payment_id).update(refunded_amount=refund.payment.refunded_amount + refund.amount)
+        Payment.objects.filter(pk=refund.payment_id).update(
+            refunded_amount=refund.payment.refunded_amount + refund.amount
+        )
         refund.payment.refresh_from_db()
         if handler and handler.on_refund_succeeded:
             handler.on_refund_succeeded(refund)

@@ -59,8 +59,8 @@ def sandbox_cashier(request: HttpRequest, token: str) -> HttpResponse:
     txn = get_object_or_404(SandboxTransaction, token=token)
     if request.method == "POST":
         txn = provider_pay(txn, succeed=request.POST.get("outcome") != "fail")
-        back = txn.return_url if url_has_allowed_host_and_scheme(txn.return_url, {request.get_host()}) else "/"
+        back = (
+            txn.return_url if url_has_allowed_host_and_scheme(txn.return_url, {request.get_host()}) else "/"
+        )
         return redirect(back)
     return render(request, "payments/sandbox_cashier.html", {"txn": txn})
-
-

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from fenxiao.core.admin import ReadOnlyAdmin
+
 from .models import Order, OrderLine, OrderTransition, Shipment, ShippingRule
 
 
@@ -7,7 +9,15 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    readonly_fields = ["title", "spec_label", "unit_price", "quantity", "discount", "paid_amount", "shipped_quantity"]
+    readonly_fields = [
+        "title",
+        "spec_label",
+        "unit_price",
+        "quantity",
+        "discount",
+        "paid_amount",
+        "shipped_quantity",
+    ]
     fields = readonly_fields
 
 
@@ -20,20 +30,20 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ["order_no", "brand", "consumer", "status", "paid_amount", "refunded_amount", "created_at", "settled_at"]
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "order_no",
+        "brand",
+        "consumer",
+        "status",
+        "paid_amount",
+        "refunded_amount",
+        "created_at",
+        "settled_at",
+    ]
     list_filter = ["status", "brand"]
     search_fields = ["order_no", "consumer__phone"]
     inlines = [OrderLineInline, TransitionInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(ShippingRule)

@@ -31,7 +31,8 @@ def check_quantity(quantity: int, sku: Sku) -> None:
         raise TradeError(_("At most %(max)d of one item per order.") % {"max": MAX_QUANTITY})
     if quantity > sku.stock:
         raise TradeError(
-            _("Only %(stock)d of “%(title)s” left.") % {"stock": sku.stock, "title": f"{sku.product.title} {sku.spec_label}".strip()}
+            _("Only %(stock)d of “%(title)s” left.")
+            % {"stock": sku.stock, "title": f"{sku.product.title} {sku.spec_label}".strip()}
         )
 
 
@@ -63,4 +64,8 @@ def set_cart_quantity(*, consumer, item_id: int, quantity: int) -> CartItem | No
 
 
 def cart_items(consumer) -> QuerySet[CartItem]:
-    return CartItem.objects.filter(consumer=consumer).select_related("sku", "sku__product", "sku__product__brand").order_by("sku__brand_id", "id")
+    return (
+        CartItem.objects.filter(consumer=consumer)
+        .select_related("sku", "sku__product", "sku__product__brand")
+        .order_by("sku__brand_id", "id")
+    )

@@ -29,9 +29,12 @@ def reserve_stock(sku: Sku, quantity: int) -> None:
     if not taken:
         left = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).first() or 0
         raise TradeError(
-            _("Only %(stock)d of “%(title)s” left.") % {"stock": left, "title": f"{sku.product.title} {sku.spec_label}".strip()}
+            _("Only %(stock)d of “%(title)s” left.")
+            % {"stock": left, "title": f"{sku.product.title} {sku.spec_label}".strip()}
         )
-    Product.objects.filter(pk=sku.product_id, total_stock__gte=quantity).update(total_stock=F("total_stock") - quantity)
+    Product.objects.filter(pk=sku.product_id, total_stock__gte=quantity).update(
+        total_stock=F("total_stock") - quantity
+    )
 
 
 @transaction.atomic
@@ -83,15 +86,29 @@ def place_order(
         for line in priced_order.lines:
             reserve_stock(line.sku, line.quantity)
             OrderLine.objects.create(
-                order=order, sku=line.sku, product_id_snapshot=line.sku.product_id, title=line.sku.product.title,
-                spec_label=line.sku.spec_label, unit_price=line.unit_price, quantity=line.quantity,
-                discount=line.discount, paid_amount=line.paid,
+                order=order,
+                sku=line.sku,
+                product_id_snapshot=line.sku.product_id,
+                title=line.sku.product.title,
+                spec_label=line.sku.spec_label,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                discount=line.discount,
+                paid_amount=line.paid,
             )
-        publish("order.created", {"order_id": order.pk, "order_no": order.order_no, "brand_id": order.brand_id}, aggregate=order.reference)
+        publish(
+            "order.created",
+            {"order_id": order.pk, "order_no": order.order_no, "brand_id": order.brand_id},
+            aggregate=order.reference,
+        )
     titles = "、".join(line.sku.product.title for o in priced.orders for line in o.lines)
     checkout.payment = create_payment(
-        payer=consumer, amount=priced.total, purpose=PAYMENT_PURPOSE, reference=f"checkout:{checkout.pk}",
-        description=titles[:120], expires_at=now + unpaid_timeout(),
+        payer=consumer,
+        amount=priced.total,
+        purpose=PAYMENT_PURPOSE,
+        reference=f"checkout:{checkout.pk}",
+        description=titles[:120],
+        expires_at=now + unpaid_timeout(),
     )
     checkout.save(update_fields=["payment"])
     if from_cart:

@@ -9,14 +9,26 @@ from django.conf import settings
 
 
 def unpaid_timeout() -> timedelta:
-    return timedelta(minutes=getattr(settings, "ORDER_UNPAID_TIMEOUT_MINUTES", int(os.environ.get("ORDER_UNPAID_TIMEOUT_MINUTES", "30"))))
+    return timedelta(
+        minutes=getattr(
+            settings,
+            "ORDER_UNPAID_TIMEOUT_MINUTES",
+            int(os.environ.get("ORDER_UNPAID_TIMEOUT_MINUTES", "30")),
+        )
+    )
 
 
 def auto_confirm_after() -> timedelta:
-    return timedelta(days=getattr(settings, "ORDER_AUTO_CONFIRM_DAYS", int(os.environ.get("ORDER_AUTO_CONFIRM_DAYS", "10"))))
+    return timedelta(
+        days=getattr(
+            settings, "ORDER_AUTO_CONFIRM_DAYS", int(os.environ.get("ORDER_AUTO_CONFIRM_DAYS", "10"))
+        )
+    )
 
 
 def settlement_delay() -> timedelta:
     """Time after completion before an order is settled (the distribution program's freeze days
     extend it per brand)."""
-    return timedelta(days=getattr(settings, "ORDER_SETTLEMENT_DAYS", int(os.environ.get("ORDER_SETTLEMENT_DAYS", "0"))))
+    return timedelta(
+        days=getattr(settings, "ORDER_SETTLEMENT_DAYS", int(os.environ.get("ORDER_SETTLEMENT_DAYS", "0")))
+    )

@@ -10,3 +10,4 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/ship/", views.order_ship, name="order_ship"),
 ]
+urlpatterns.append(path("shipping/", views.shipping_rule, name="shipping"))

@@ -25,8 +25,11 @@ def _filtered(request: HttpRequest, brand_id: int):
     form = OrderFilterForm(request.GET or None)
     criteria = form.cleaned_data if form.is_valid() else {}
     return form, selectors.brand_orders(
-        brand_id, q=(criteria.get("q") or "").strip(), status=criteria.get("status") or "",
-        date_from=criteria.get("date_from"), date_to=criteria.get("date_to"),
+        brand_id,
+        q=(criteria.get("q") or "").strip(),
+        status=criteria.get("status") or "",
+        date_from=criteria.get("date_from"),
+        date_to=criteria.get("date_to"),
     )
 
 
@@ -36,7 +39,11 @@ def order_list(request: HttpRequest, brand_id: int) -> HttpResponse:
     page = Paginator(orders, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "trade/console/order_list.html", {"brand": request.brand, "form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "trade/console/order_list.html",
+        {"brand": request.brand, "form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 @brand_console(Perm.ORDERS_VIEW)
@@ -44,7 +51,11 @@ def order_detail(request: HttpRequest, brand_id: int, order_id: int) -> HttpResp
     order = selectors.brand_order(brand_id, order_id)
     if order is None:
         raise Http404("No such order in this brand.")
-    return render(request, "trade/console/order_detail.html", {"brand": request.brand, "order": order, "ship_form": ShipForm()})
+    return render(
+        request,
+        "trade/console/order_detail.html",
+        {"brand": request.brand, "order": order, "ship_form": ShipForm()},
+    )
 
 
 @require_POST
@@ -64,13 +75,23 @@ def order_ship(request: HttpRequest, brand_id: int, order_id: int) -> HttpRespon
                 form.add_error(None, _("Quantities are whole numbers."))
     if form.is_valid():
         try:
-            fulfilment.ship(actor=request.brand_staff, order_id=order.pk, quantities=quantities or None, **form.cleaned_data)
+            fulfilment.ship(
+                actor=request.brand_staff,
+                order_id=order.pk,
+                quantities=quantities or None,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Shipment recorded."))
             return redirect("console:order_detail", brand_id, order.pk)
-    return render(request, "trade/console/order_detail.html", {"brand": request.brand, "order": order, "ship_form": form}, status=400)
+    return render(
+        request,
+        "trade/console/order_detail.html",
+        {"brand": request.brand, "order": order, "ship_form": form},
+        status=400,
+    )
 
 
 class _Echo:
@@ -86,17 +107,74 @@ def order_export(request: HttpRequest, brand_id: int) -> StreamingHttpResponse:
 
     def rows():
         yield "\ufeff"
-        yield writer.writerow([_("Order number"), _("Created"), _("Status"), _("Items"), _("Goods"), _("Discount"), _("Shipping"), _("Paid"), _("Refunded"), _("Recipient"), _("Phone"), _("Address")])
+        yield writer.writerow(
+            [
+                _("Order number"),
+                _("Created"),
+                _("Status"),
+                _("Items"),
+                _("Goods"),
+                _("Discount"),
+                _("Shipping"),
+                _("Paid"),
+                _("Refunded"),
+                _("Recipient"),
+                _("Phone"),
+                _("Address"),
+            ]
+        )
         for order in orders:
-            items = "; ".join(f"{line.title} {line.spec_label} ×{line.quantity}" for line in order.lines.all())
+            items = "; ".join(
+                f"{line.title} {line.spec_label} ×{line.quantity}" for line in order.lines.all()
+            )
             a = order.address
-            yield writer.writerow([
-                order.order_no, timezone.localtime(order.created_at).isoformat(timespec="seconds"), order.get_status_display(), items,
-                format_yuan(order.goods_amount), format_yuan(order.discount_amount), format_yuan(order.shipping_amount),
-                format_yuan(order.paid_amount), format_yuan(order.refunded_amount), a.get("name", ""), a.get("phone", ""),
-                f"{a.get('province', '')}{a.get('city', '')}{a.get('district', '')}{a.get('detail', '')}",
-            ])
+            yield writer.writerow(
+                [
+                    order.order_no,
+                    timezone.localtime(order.created_at).isoformat(timespec="seconds"),
+                    order.get_status_display(),
+                    items,
+                    format_yuan(order.goods_amount),
+                    format_yuan(order.discount_amount),
+                    format_yuan(order.shipping_amount),
+                    format_yuan(order.paid_amount),
+                    format_yuan(order.refunded_amount),
+                    a.get("name", ""),
+                    a.get("phone", ""),
+                    f"{a.get('province', '')}{a.get('city', '')}{a.get('district', '')}{a.get('detail', '')}",
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="orders-{brand_id}-{timezone.localdate():%Y%m%d}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="orders-{brand_id}-{timezone.localdate():%Y%m%d}.csv"'
+    )
     return response
+
+
+@brand_console(Perm.SETTINGS_MANAGE)
+def shipping_rule(request: HttpRequest, brand_id: int) -> HttpResponse:
+    from fenxiao.core.money import format_yuan as fy
+
+    from .forms import ShippingRuleForm
+    from .models import ShippingRule
+
+    rule = ShippingRule.objects.filter(brand_id=brand_id).first()
+    initial = {}
+    if rule:
+        initial = {
+            "flat_fee": fy(rule.flat_fee),
+            "free_over": fy(rule.free_over) if rule.free_over is not None else "",
+            "province_fees": "\n".join(f"{k}={fy(v)}" for k, v in rule.province_fees.items()),
+        }
+    form = ShippingRuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        ShippingRule.objects.update_or_create(brand_id=brand_id, defaults=form.cleaned_data)
+        messages.success(request, _("Shipping fees saved."))
+        return redirect("console:shipping", brand_id)
+    return render(
+        request,
+        "trade/console/shipping.html",
+        {"brand": request.brand, "form": form},
+        status=400 if form.errors else 200,
+    )

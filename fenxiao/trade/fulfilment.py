@@ -19,7 +19,14 @@ from .orders import lock_order, transition
 
 
 @transaction.atomic
-def ship(*, actor: BrandStaff, order_id: int, carrier: str, tracking_no: str, quantities: Mapping[int, int] | None = None) -> Shipment:
+def ship(
+    *,
+    actor: BrandStaff,
+    order_id: int,
+    carrier: str,
+    tracking_no: str,
+    quantities: Mapping[int, int] | None = None,
+) -> Shipment:
     """Ship some or all remaining quantities (line id → quantity; everything left when omitted).
     The order becomes *shipped* when every unit has shipped."""
     if not actor.can(Perm.ORDERS_SHIP):
@@ -28,27 +35,49 @@ def ship(*, actor: BrandStaff, order_id: int, carrier: str, tracking_no: str, qu
     if order is None:
         raise Order.DoesNotExist(_("No such order in this brand."))
     if order.status != OrderStatus.PAID:
-        raise TradeError(_("Only a paid order can be shipped; this one is %(status)s.") % {"status": order.get_status_display()})
+        raise TradeError(
+            _("Only a paid order can be shipped; this one is %(status)s.")
+            % {"status": order.get_status_display()}
+        )
     carrier, tracking_no = carrier.strip(), tracking_no.strip()
     if not carrier or not tracking_no:
         raise TradeError(_("Give the carrier and the tracking number."))
     lines = {line.pk: line for line in order.lines.select_for_update()}
-    wanted = dict(quantities) if quantities else {pk: line.quantity - line.shipped_quantity for pk, line in lines.items()}
+    wanted = (
+        dict(quantities)
+        if quantities
+        else {pk: line.quantity - line.shipped_quantity for pk, line in lines.items()}
+    )
     wanted = {pk: q for pk, q in wanted.items() if q}
     if not wanted:
         raise TradeError(_("Choose at least one item to ship."))
-    shipment = Shipment.objects.create(order=order, carrier=carrier[:40], tracking_no=tracking_no[:40], shipped_by=actor.user, shipped_at=clock.now())
+    shipment = Shipment.objects.create(
+        order=order,
+        carrier=carrier[:40],
+        tracking_no=tracking_no[:40],
+        shipped_by=actor.user,
+        shipped_at=clock.now(),
+    )
     for pk, quantity in wanted.items():
         line = lines.get(pk)
         if line is None:
             raise TradeError(_("That item is not part of this order."))
         if quantity < 0 or line.shipped_quantity + quantity > line.quantity:
-            raise TradeError(_("“%(title)s”: only %(left)d left to ship.") % {"title": line.title, "left": line.quantity - line.shipped_quantity})
+            raise TradeError(
+                _("“%(title)s”: only %(left)d left to ship.")
+                % {"title": line.title, "left": line.quantity - line.shipped_quantity}
+            )
         line.shipped_quantity += quantity
         line.save(update_fields=["shipped_quantity"])
         ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=quantity)
     if all(line.shipped_quantity == line.quantity for line in lines.values()):
-        transition(order, OrderStatus.SHIPPED, actor=actor.user, actor_label="brand staff", reason=f"{carrier} {tracking_no}")
+        transition(
+            order,
+            OrderStatus.SHIPPED,
+            actor=actor.user,
+            actor_label="brand staff",
+            reason=f"{carrier} {tracking_no}",
+        )
     return shipment
 
 
@@ -57,7 +86,9 @@ def confirm_receipt(*, consumer, order_id: int) -> Order:
     order = Order.objects.select_for_update().filter(pk=order_id, consumer=consumer).first()
     if order is None:
         raise Order.DoesNotExist(_("No such order."))
-    return transition(order, OrderStatus.COMPLETED, actor=consumer, actor_label="consumer", reason="receipt confirmed")
+    return transition(
+        order, OrderStatus.COMPLETED, actor=consumer, actor_label="consumer", reason="receipt confirmed"
+    )
 
 
 @transaction.atomic
@@ -84,8 +115,12 @@ def settle(order_id: int) -> Order | None:
     goods, shipping, fee = settlement_amounts(order)
     if goods + shipping > 0:
         ledger.record_order_settlement(
-            order_reference=order.reference, brand=order.brand_id, goods_amount=goods, shipping_amount=shipping,
-            platform_fee=fee, idempotency_key=f"settle:{order.pk}",
+            order_reference=order.reference,
+            brand=order.brand_id,
+            goods_amount=goods,
+            shipping_amount=shipping,
+            platform_fee=fee,
+            idempotency_key=f"settle:{order.pk}",
         )
     order.settled_at = clock.now()
     order.settled_brand_amount = goods - fee + shipping

@@ -20,7 +20,9 @@ BATCH = 500
 
 @periodic("trade.close_unpaid_orders", every=timedelta(seconds=30))
 def close_unpaid_orders() -> None:
-    due = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, created_at__lt=clock.now() - conf.unpaid_timeout())
+    due = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, created_at__lt=clock.now() - conf.unpaid_timeout()
+    )
     for order_id in due.values_list("id", flat=True)[:BATCH]:
         try:
             cancel_order(order_id, actor_label="system", reason="not paid in time")
@@ -30,7 +32,9 @@ def close_unpaid_orders() -> None:
 
 @periodic("trade.auto_confirm_orders", every=timedelta(seconds=60))
 def auto_confirm_orders() -> None:
-    due = Order.objects.filter(status=OrderStatus.SHIPPED, shipped_at__lt=clock.now() - conf.auto_confirm_after())
+    due = Order.objects.filter(
+        status=OrderStatus.SHIPPED, shipped_at__lt=clock.now() - conf.auto_confirm_after()
+    )
     for order_id in due.values_list("id", flat=True)[:BATCH]:
         try:
             auto_confirm(order_id)
@@ -40,6 +44,8 @@ def auto_confirm_orders() -> None:
 
 @periodic("trade.settle_orders", every=timedelta(seconds=60))
 def settle_orders() -> None:
-    due = Order.objects.filter(status=OrderStatus.COMPLETED, settled_at=None, completed_at__lte=clock.now() - conf.settlement_delay())
+    due = Order.objects.filter(
+        status=OrderStatus.COMPLETED, settled_at=None, completed_at__lte=clock.now() - conf.settlement_delay()
+    )
     for order_id in due.values_list("id", flat=True)[:BATCH]:
         settle(order_id)

@@ -58,7 +58,9 @@ class ShippingRule(models.Model):
 
 
 class CartItem(models.Model):
-    consumer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items")
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart_items"
+    )
     sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
     added_at = models.DateTimeField(auto_now_add=True)
@@ -77,7 +79,9 @@ class CartItem(models.Model):
 class Checkout(models.Model):
     consumer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkouts")
     total = models.PositiveIntegerField()
-    payment = models.OneToOneField("payments.Payment", on_delete=models.PROTECT, null=True, related_name="checkout")
+    payment = models.OneToOneField(
+        "payments.Payment", on_delete=models.PROTECT, null=True, related_name="checkout"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -111,17 +115,27 @@ class Order(models.Model):
     address = models.JSONField()
     note = models.CharField(max_length=200, blank=True)
     # Attribution at purchase (filled by the distribution rules).
-    distributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    distributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
-    settled_brand_amount = models.PositiveIntegerField(default=0, help_text="what settlement credited the brand, fen")
-    settled_fee = models.PositiveIntegerField(default=0, help_text="the platform fee taken at settlement, fen")
-    refunded_fee = models.PositiveIntegerField(default=0, help_text="fee given back by refunds after settlement, fen")
+    settled_brand_amount = models.PositiveIntegerField(
+        default=0, help_text="what settlement credited the brand, fen"
+    )
+    settled_fee = models.PositiveIntegerField(
+        default=0, help_text="the platform fee taken at settlement, fen"
+    )
+    refunded_fee = models.PositiveIntegerField(
+        default=0, help_text="fee given back by refunds after settlement, fen"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -134,10 +148,15 @@ class Order(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(paid_amount=F("goods_amount") - F("discount_amount") + F("shipping_amount")), name="order_amounts_add_up"
+                condition=Q(paid_amount=F("goods_amount") - F("discount_amount") + F("shipping_amount")),
+                name="order_amounts_add_up",
             ),
-            models.CheckConstraint(condition=Q(discount_amount__lte=F("goods_amount")), name="order_discount_within_goods"),
-            models.CheckConstraint(condition=Q(refunded_amount__lte=F("paid_amount")), name="order_refund_within_paid"),
+            models.CheckConstraint(
+                condition=Q(discount_amount__lte=F("goods_amount")), name="order_discount_within_goods"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("paid_amount")), name="order_refund_within_paid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,8 +188,13 @@ class OrderLine(models.Model):
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
-            models.CheckConstraint(condition=Q(shipped_quantity__lte=F("quantity")), name="line_shipped_within_quantity"),
-            models.CheckConstraint(condition=Q(paid_amount=F("unit_price") * F("quantity") - F("discount")), name="line_amounts_add_up"),
+            models.CheckConstraint(
+                condition=Q(shipped_quantity__lte=F("quantity")), name="line_shipped_within_quantity"
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_amount=F("unit_price") * F("quantity") - F("discount")),
+                name="line_amounts_add_up",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,7 +205,9 @@ class OrderTransition(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     actor_label = models.CharField(max_length=40, help_text="consumer / brand staff / system / payment")
     reason = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField()
@@ -221,7 +247,9 @@ class ShipmentLine(models.Model):
     quantity = models.PositiveIntegerField()
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="shipment_line_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="shipment_line_quantity_positive")
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_line_id}×{self.quantity}"

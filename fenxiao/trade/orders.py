@@ -22,8 +22,18 @@ ALLOWED = {
     S.COMPLETED: set(),
     S.CANCELLED: set(),
 }
-EVENTS = {S.PAID: "order.paid", S.SHIPPED: "order.shipped", S.COMPLETED: "order.completed", S.CANCELLED: "order.cancelled"}
-TIMESTAMPS = {S.PAID: "paid_at", S.SHIPPED: "shipped_at", S.COMPLETED: "completed_at", S.CANCELLED: "cancelled_at"}
+EVENTS = {
+    S.PAID: "order.paid",
+    S.SHIPPED: "order.shipped",
+    S.COMPLETED: "order.completed",
+    S.CANCELLED: "order.cancelled",
+}
+TIMESTAMPS = {
+    S.PAID: "paid_at",
+    S.SHIPPED: "shipped_at",
+    S.COMPLETED: "completed_at",
+    S.CANCELLED: "cancelled_at",
+}
 
 
 def lock_order(order_id: int) -> Order:
@@ -38,18 +48,32 @@ def transition(order: Order, to: str, *, actor=None, actor_label: str, reason: s
             % {"no": order.order_no, "status": order.get_status_display(), "to": S(to).label}
         )
     now = clock.now()
-    OrderTransition.objects.create(order=order, from_status=order.status, to_status=to, actor=actor, actor_label=actor_label, reason=reason[:200], at=now)
+    OrderTransition.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=to,
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason[:200],
+        at=now,
+    )
     order.status = to
     setattr(order, TIMESTAMPS[to], now)
     order.save(update_fields=["status", TIMESTAMPS[to]])
-    publish(EVENTS[to], {"order_id": order.pk, "order_no": order.order_no, "brand_id": order.brand_id}, aggregate=order.reference)
+    publish(
+        EVENTS[to],
+        {"order_id": order.pk, "order_no": order.order_no, "brand_id": order.brand_id},
+        aggregate=order.reference,
+    )
     return order
 
 
 def release_stock(order: Order) -> None:
     for line in order.lines.all():
         Sku.objects.filter(pk=line.sku_id).update(stock=F("stock") + line.quantity)
-        Product.objects.filter(pk=line.product_id_snapshot).update(total_stock=F("total_stock") + line.quantity)
+        Product.objects.filter(pk=line.product_id_snapshot).update(
+            total_stock=F("total_stock") + line.quantity
+        )
 
 
 @transaction.atomic
@@ -66,5 +90,9 @@ def _close_payment_if_nothing_left(order: Order) -> None:
     from fenxiao.payments.services import close_payment
 
     payment = order.checkout.payment
-    if payment and payment.status == PaymentStatus.PENDING and not order.checkout.orders.exclude(status=S.CANCELLED).exists():
+    if (
+        payment
+        and payment.status == PaymentStatus.PENDING
+        and not order.checkout.orders.exclude(status=S.CANCELLED).exists()
+    ):
         close_payment(payment)

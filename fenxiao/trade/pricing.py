@@ -63,7 +63,9 @@ class PricedCheckout:
 
 # An adjuster receives the priced orders and the consumer and may add line discounts.
 Adjuster = Callable[[list[PricedOrder], object], None]
-ADJUSTERS: list[tuple[int, str, Adjuster]] = []  # (position, name, fn): member=10, promotion=20, coupon=30, points=40
+ADJUSTERS: list[
+    tuple[int, str, Adjuster]
+] = []  # (position, name, fn): member=10, promotion=20, coupon=30, points=40
 
 
 def register_adjuster(position: int, name: str, fn: Adjuster) -> None:
@@ -72,7 +74,11 @@ def register_adjuster(position: int, name: str, fn: Adjuster) -> None:
 
 
 def price(
-    items: Sequence[tuple[Sku, int]], *, consumer, province: str = "", unit_prices: Mapping[int, int] | None = None
+    items: Sequence[tuple[Sku, int]],
+    *,
+    consumer,
+    province: str = "",
+    unit_prices: Mapping[int, int] | None = None,
 ) -> PricedCheckout:
     """Price ``items`` (SKUs with their product and brand loaded) grouped into one order per brand.
 

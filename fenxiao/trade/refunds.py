@@ -22,7 +22,9 @@ REFUNDABLE = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, Orde
 def _in_flight(order: Order) -> int:
     return sum(
         r.amount
-        for r in Refund.objects.filter(purpose="checkout", reference__startswith=f"order:{order.pk}:", status=RefundStatus.PENDING)
+        for r in Refund.objects.filter(
+            purpose="checkout", reference__startswith=f"order:{order.pk}:", status=RefundStatus.PENDING
+        )
     )
 
 
@@ -40,7 +42,11 @@ def refund_order(*, order_id: int, amount: int, reason: str, reference: str) -> 
             % {"amount": f"{amount / 100:.2f}", "left": f"{left / 100:.2f}"}
         )
     return refund_payment(
-        payment=order.checkout.payment, amount=amount, reason=reason, purpose="checkout", reference=f"order:{order.pk}:{reference}"
+        payment=order.checkout.payment,
+        amount=amount,
+        reason=reason,
+        purpose="checkout",
+        reference=f"order:{order.pk}:{reference}",
     )
 
 
@@ -49,13 +55,28 @@ def on_refund_succeeded(refund: Refund) -> None:
     order_id = int(refund.reference.split(":")[1])
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.settled_at is None:
-        ledger.record_refund(refund_reference=refund.out_refund_no, brand=order.brand_id, amount=refund.amount, settled=False, idempotency_key=f"refund:{refund.pk}")
+        ledger.record_refund(
+            refund_reference=refund.out_refund_no,
+            brand=order.brand_id,
+            amount=refund.amount,
+            settled=False,
+            idempotency_key=f"refund:{refund.pk}",
+        )
         Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + refund.amount)
         return
-    split = ledger.split_refund(amount=refund.amount, brand_part=order.settled_brand_amount, fee=order.settled_fee, commissions={})
+    split = ledger.split_refund(
+        amount=refund.amount, brand_part=order.settled_brand_amount, fee=order.settled_fee, commissions={}
+    )
     fee_part = min(split.fee_part, order.settled_fee - order.refunded_fee)
     ledger.record_refund(
-        refund_reference=refund.out_refund_no, brand=order.brand_id, amount=refund.amount, settled=True,
-        fee_part=fee_part, commission_parts=split.commission_parts, idempotency_key=f"refund:{refund.pk}",
+        refund_reference=refund.out_refund_no,
+        brand=order.brand_id,
+        amount=refund.amount,
+        settled=True,
+        fee_part=fee_part,
+        commission_parts=split.commission_parts,
+        idempotency_key=f"refund:{refund.pk}",
     )
-    Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + refund.amount, refunded_fee=F("refunded_fee") + fee_part)
+    Order.objects.filter(pk=order.pk).update(
+        refunded_amount=F("refunded_amount") + refund.amount, refunded_fee=F("refunded_fee") + fee_part
+    )

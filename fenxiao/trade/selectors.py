@@ -11,7 +11,9 @@ from .models import Order, OrderLine
 
 
 def _with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
-    return orders.select_related("brand").prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+    return orders.select_related("brand").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id"))
+    )
 
 
 def consumer_orders(consumer) -> QuerySet[Order]:
@@ -19,10 +21,21 @@ def consumer_orders(consumer) -> QuerySet[Order]:
 
 
 def consumer_order(consumer, order_id: int) -> Order | None:
-    return _with_lines(Order.objects.filter(consumer=consumer, pk=order_id)).prefetch_related("shipments", "transitions").first()
+    return (
+        _with_lines(Order.objects.filter(consumer=consumer, pk=order_id))
+        .prefetch_related("shipments", "transitions")
+        .first()
+    )
 
 
-def brand_orders(brand_id: int, *, q: str = "", status: str = "", date_from: date | None = None, date_to: date | None = None) -> QuerySet[Order]:
+def brand_orders(
+    brand_id: int,
+    *,
+    q: str = "",
+    status: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Order]:
     orders = Order.objects.filter(brand_id=brand_id)
     if q:
         orders = orders.filter(Q(order_no=q) | Q(address__phone=q) | Q(consumer__phone=q))
@@ -37,4 +50,8 @@ def brand_orders(brand_id: int, *, q: str = "", status: str = "", date_from: dat
 
 
 def brand_order(brand_id: int, order_id: int) -> Order | None:
-    return _with_lines(Order.objects.filter(brand_id=brand_id, pk=order_id)).prefetch_related("shipments", "transitions").first()
+    return (
+        _with_lines(Order.objects.filter(brand_id=brand_id, pk=order_id))
+        .prefetch_related("shipments", "transitions")
+        .first()
+    )

@@ -60,7 +60,9 @@ def _back(request: HttpRequest, *, status: int, message: list[str]) -> HttpRespo
 @login_required
 def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
     try:
-        cart_service.set_cart_quantity(consumer=request.user, item_id=item_id, quantity=_int(request.POST.get("quantity"), -1))
+        cart_service.set_cart_quantity(
+            consumer=request.user, item_id=item_id, quantity=_int(request.POST.get("quantity"), -1)
+        )
     except TradeError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("trade:cart")
@@ -72,13 +74,28 @@ def checkout(request: HttpRequest) -> HttpResponse:
     items = list(cart_service.cart_items(request.user))
     if request.method == "POST":
         try:
-            placed = place_order(consumer=request.user, address_id=_int(request.POST.get("address_id")), note=request.POST.get("note", ""))
+            placed = place_order(
+                consumer=request.user,
+                address_id=_int(request.POST.get("address_id")),
+                note=request.POST.get("note", ""),
+            )
         except TradeError as exc:
             return render(
-                request, "trade/checkout.html", {"addresses": addresses, "preview": _preview(request, items, addresses), "errors": exc.messages}, status=400
+                request,
+                "trade/checkout.html",
+                {
+                    "addresses": addresses,
+                    "preview": _preview(request, items, addresses),
+                    "errors": exc.messages,
+                },
+                status=400,
             )
         return redirect("payments:pay", placed.payment.out_trade_no)
-    return render(request, "trade/checkout.html", {"addresses": addresses, "preview": _preview(request, items, addresses)})
+    return render(
+        request,
+        "trade/checkout.html",
+        {"addresses": addresses, "preview": _preview(request, items, addresses)},
+    )
 
 
 def _preview(request, items, addresses):
@@ -102,7 +119,11 @@ def addresses(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "trade/addresses.html",
-        {"form": form, "addresses": Address.objects.filter(consumer=request.user), "next": request.GET.get("next", "")},
+        {
+            "form": form,
+            "addresses": Address.objects.filter(consumer=request.user),
+            "next": request.GET.get("next", ""),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -127,7 +148,9 @@ def order_action(request: HttpRequest, order_id: int) -> HttpResponse:
         raise Http404("No such order.")
     try:
         if request.POST.get("action") == "cancel":
-            orders.cancel_order(order_id, actor=request.user, actor_label="consumer", reason=request.POST.get("reason", ""))
+            orders.cancel_order(
+                order_id, actor=request.user, actor_label="consumer", reason=request.POST.get("reason", "")
+            )
             messages.success(request, _("Order cancelled."))
         elif request.POST.get("action") == "confirm":
             fulfilment.confirm_receipt(consumer=request.user, order_id=order_id)

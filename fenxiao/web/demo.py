@@ -19,7 +19,7 @@ from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus, User
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.images import make_thumbnail
-from fenxiao.catalog.models import Category, Product, ProductImage, ProductStatus
+from fenxiao.catalog.models import Category, Product, ProductImage, ProductStatus, Sku
 from fenxiao.distribution.models import DistributorProfile
 
 DEMO_PASSWORD = "fenxiao-demo-2026"
@@ -29,7 +29,12 @@ CJK_FONTS = [
 ]
 
 CATEGORIES = {
-    ("茶叶", "Tea"): [("绿茶", "Green tea"), ("红茶", "Black tea"), ("乌龙茶", "Oolong"), ("茶具", "Tea ware")],
+    ("茶叶", "Tea"): [
+        ("绿茶", "Green tea"),
+        ("红茶", "Black tea"),
+        ("乌龙茶", "Oolong"),
+        ("茶具", "Tea ware"),
+    ],
     ("家纺", "Home textiles"): [("床品", "Bedding"), ("毛巾", "Towels"), ("服饰", "Clothing")],
 }
 
@@ -49,7 +54,13 @@ BRANDS = [
             ("祁门红茶", "红茶", ["规格"], [["100g"], ["250g"]], 6600),
             ("滇红金芽", "红茶", ["规格"], [["200g"]], 8800),
             ("金骏眉", "红茶", ["规格"], [["50g"], ["100g"]], 12800),
-            ("铁观音", "乌龙茶", ["香型", "规格"], [["清香", "250g"], ["浓香", "250g"], ["清香", "500g"], ["浓香", "500g"]], 5900),
+            (
+                "铁观音",
+                "乌龙茶",
+                ["香型", "规格"],
+                [["清香", "250g"], ["浓香", "250g"], ["清香", "500g"], ["浓香", "500g"]],
+                5900,
+            ),
             ("大红袍", "乌龙茶", ["规格"], [["125g"], ["250g"]], 9900),
             ("凤凰单丛", "乌龙茶", ["规格"], [["250g"]], 8600),
             ("冻顶乌龙", "乌龙茶", ["规格"], [["150g"], ["300g"]], 7200),
@@ -70,7 +81,13 @@ BRANDS = [
         "description": "新疆长绒棉家纺与服饰，亲肤每一天。",
         "phone_prefix": "1380001",
         "products": [
-            ("长绒棉四件套", "床品", ["颜色", "尺寸"], [["雾蓝", "1.5m"], ["雾蓝", "1.8m"], ["燕麦", "1.5m"], ["燕麦", "1.8m"]], 59900),
+            (
+                "长绒棉四件套",
+                "床品",
+                ["颜色", "尺寸"],
+                [["雾蓝", "1.5m"], ["雾蓝", "1.8m"], ["燕麦", "1.5m"], ["燕麦", "1.8m"]],
+                59900,
+            ),
             ("水洗棉被套", "床品", ["颜色", "尺寸"], [["灰", "1.5m"], ["灰", "1.8m"]], 29900),
             ("天丝凉被", "床品", ["尺寸"], [["1.5m"], ["1.8m"], ["2.0m"]], 39900),
             ("乳胶枕", "床品", ["高度"], [["低枕"], ["中枕"]], 19900),
@@ -107,9 +124,13 @@ def _user(phone: str, name: str, *, email: str | None = None, staff: bool = Fals
     user = User.objects.filter(phone=phone).first()
     if user is None:
         if staff:
-            user = User.objects.create_superuser(phone=phone, email=email, password=DEMO_PASSWORD, display_name=name)
+            user = User.objects.create_superuser(
+                phone=phone, email=email, password=DEMO_PASSWORD, display_name=name
+            )
         else:
-            user = User.objects.create_user(phone=phone, email=email, password=DEMO_PASSWORD, display_name=name)
+            user = User.objects.create_user(
+                phone=phone, email=email, password=DEMO_PASSWORD, display_name=name
+            )
     return user
 
 
@@ -142,7 +163,9 @@ def seed_platform(ctx: DemoContext, out: Callable[[str], None]) -> None:
     for (name, name_en), children in CATEGORIES.items():
         parent, _ = Category.objects.get_or_create(parent=None, name=name, defaults={"name_en": name_en})
         for position, (child, child_en) in enumerate(children):
-            Category.objects.get_or_create(parent=parent, name=child, defaults={"name_en": child_en, "position": position})
+            Category.objects.get_or_create(
+                parent=parent, name=child, defaults={"name_en": child_en, "position": position}
+            )
     out("platform admin and categories ready")
 
 
@@ -153,15 +176,28 @@ def seed_brands(ctx: DemoContext, out: Callable[[str], None]) -> None:
         owner = _user(f"{spec['phone_prefix']}0001", f"{spec['name']}店主")
         brand, _ = Brand.objects.get_or_create(
             slug=spec["slug"],
-            defaults={"name": spec["name"], "description": spec["description"], "status": BrandStatus.APPROVED, "applied_by": owner},
+            defaults={
+                "name": spec["name"],
+                "description": spec["description"],
+                "status": BrandStatus.APPROVED,
+                "applied_by": owner,
+            },
         )
         for r_index, role in enumerate(BrandRole.values, start=1):
-            user = owner if role == BrandRole.OWNER else _user(f"{spec['phone_prefix']}{r_index:04d}", f"{spec['name']}·{BrandRole(role).label}")
+            user = (
+                owner
+                if role == BrandRole.OWNER
+                else _user(f"{spec['phone_prefix']}{r_index:04d}", f"{spec['name']}·{BrandRole(role).label}")
+            )
             BrandStaff.objects.get_or_create(brand=brand, user=user, defaults={"role": role})
-            ctx.sign_ins.append((f"{brand.name} {BrandRole(role).label}", f"/console/b/{brand.pk}/", user.phone))
+            ctx.sign_ins.append(
+                (f"{brand.name} {BrandRole(role).label}", f"/console/b/{brand.pk}/", user.phone)
+            )
         actor = BrandStaff.objects.get(brand=brand, role=BrandRole.OWNER, user=owner)
         total = len(spec["products"])
-        for p_index, (title, category, spec_names, combos, base_price) in enumerate(spec["products"], start=1):
+        for p_index, (title, category, spec_names, combos, base_price) in enumerate(
+            spec["products"], start=1
+        ):
             code = f"{spec['slug'][:4].upper()}-{p_index:03d}"
             if not Product.objects.filter(brand=brand, external_code=code).exists():
                 with transaction.atomic():
@@ -174,29 +210,49 @@ def seed_brands(ctx: DemoContext, out: Callable[[str], None]) -> None:
                                 retail_price=retail,
                                 price_min=retail * 90 // 100,
                                 price_max=retail * 120 // 100,
-                                stock=ctx.rng.choice([0, 5, 20, 50, 120, 300]) if c_index else ctx.rng.choice([30, 80, 200]),
+                                stock=ctx.rng.choice([0, 5, 20, 50, 120, 300])
+                                if c_index
+                                else ctx.rng.choice([30, 80, 200]),
                                 barcode=f"69{b_index}{p_index:04d}{c_index:02d}{ctx.rng.randint(1000, 9999)}",
                                 weight_grams=ctx.rng.choice([150, 300, 500, 900]),
                             )
                         )
                     product = catalog.create_product(
-                        actor=actor, title=title, subtitle=spec["description"][:30], description=f"{title}。{spec['description']}",
-                        category=categories.get(category), spec_names=spec_names, skus=skus,
+                        actor=actor,
+                        title=title,
+                        subtitle=spec["description"][:30],
+                        description=f"{title}。{spec['description']}",
+                        category=categories.get(category),
+                        spec_names=spec_names,
+                        skus=skus,
                     )
                     Product.objects.filter(pk=product.pk).update(external_code=code)
                     raw = product_picture(title, palette[(p_index + b_index) % len(palette)])
                     picture = ProductImage(product=product, position=0, width=800, height=800)
                     picture.image.save(f"demo-{product.pk}.jpg", ContentFile(raw), save=False)
-                    picture.thumbnail.save(f"demo-{product.pk}-thumb.jpg", ContentFile(make_thumbnail(raw)), save=False)
+                    picture.thumbnail.save(
+                        f"demo-{product.pk}-thumb.jpg", ContentFile(make_thumbnail(raw)), save=False
+                    )
                     picture.save()
-                    status = ProductStatus.DRAFT if p_index == total else ProductStatus.OFF_SHELF if p_index == total - 1 else ProductStatus.ON_SALE
+                    status = (
+                        ProductStatus.DRAFT
+                        if p_index == total
+                        else ProductStatus.OFF_SHELF
+                        if p_index == total - 1
+                        else ProductStatus.ON_SALE
+                    )
                     catalog.set_product_status(actor=actor, product_id=product.pk, status=status)
             out(f"  {spec['name']}: product {p_index}/{total}")
         out(f"brand {spec['name']} ready")
     applicant = _user("13800002001", "待审品牌申请人")
     Brand.objects.get_or_create(
         slug="pending-farm",
-        defaults={"name": "待审农场", "description": "等待平台审核的品牌申请。", "status": BrandStatus.PENDING, "applied_by": applicant},
+        defaults={
+            "name": "待审农场",
+            "description": "等待平台审核的品牌申请。",
+            "status": BrandStatus.PENDING,
+            "applied_by": applicant,
+        },
     )
     ctx.sign_ins.append(("brand applicant (pending)", "/accounts/me/", applicant.phone))
 
@@ -204,7 +260,9 @@ def seed_brands(ctx: DemoContext, out: Callable[[str], None]) -> None:
 def seed_people(ctx: DemoContext, out: Callable[[str], None]) -> None:
     for i in range(1, 6):
         user = _user(f"1390000{i:04d}", f"分销商{i}")
-        DistributorProfile.objects.get_or_create(user=user, defaults={"store_name": f"小店{i}号", "intro": "好物推荐"})
+        DistributorProfile.objects.get_or_create(
+            user=user, defaults={"store_name": f"小店{i}号", "intro": "好物推荐"}
+        )
         if i == 1:
             ctx.sign_ins.append(("distributor", "/accounts/me/", user.phone))
     for i in range(1, 21):
@@ -214,7 +272,61 @@ def seed_people(ctx: DemoContext, out: Callable[[str], None]) -> None:
     out("5 distributors and 20 consumers ready")
 
 
-STEPS: list[Callable[[DemoContext, Callable[[str], None]], None]] = [seed_platform, seed_brands, seed_people]
+def seed_orders(ctx: DemoContext, out: Callable[[str], None]) -> None:
+    """A few orders in every state, paid through the sandbox, so consoles and the ledger have data."""
+    from fenxiao.payments.gateways.sandbox import pay_in_sandbox
+    from fenxiao.trade import fulfilment
+    from fenxiao.trade.checkout import place_order
+    from fenxiao.trade.models import Address, Order
+
+    consumers = list(User.objects.filter(phone__startswith="1370000").order_by("phone")[:8])
+    if Order.objects.filter(consumer__in=consumers).exists():
+        out("demo orders already there")
+        return
+    skus = list(
+        Sku.objects.filter(product__status=ProductStatus.ON_SALE, stock__gte=20)
+        .select_related("product")
+        .order_by("id")
+    )
+    for index, consumer in enumerate(consumers):
+        address, _ = Address.objects.get_or_create(
+            consumer=consumer,
+            defaults={
+                "name": consumer.display_name,
+                "phone": consumer.phone,
+                "province": "浙江省",
+                "city": "杭州市",
+                "district": "西湖区",
+                "detail": f"文三路 {index + 1} 号",
+                "is_default": True,
+            },
+        )
+        picks = [skus[(index * 7) % len(skus)], skus[(index * 7 + len(skus) // 2) % len(skus)]]
+        checkout = place_order(
+            consumer=consumer, address_id=address.pk, items=[(sku.pk, 1 + index % 2) for sku in picks]
+        )
+        stage = index % 4  # 0 unpaid, 1 paid, 2 shipped, 3 completed and settled
+        if stage >= 1:
+            pay_in_sandbox(checkout.payment)
+        for order in checkout.orders.all():
+            owner = BrandStaff.objects.get(brand=order.brand, role=BrandRole.OPERATIONS)
+            if stage >= 2:
+                fulfilment.ship(
+                    actor=owner, order_id=order.pk, carrier="顺丰速运", tracking_no=f"SF{order.pk:010d}"
+                )
+            if stage >= 3:
+                fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
+                fulfilment.settle(order.pk)
+        out(f"  order set {index + 1}/{len(consumers)}")
+    ctx.sign_ins.append(("consumer with orders", "/trade/orders/", consumers[1].phone))
+
+
+STEPS: list[Callable[[DemoContext, Callable[[str], None]], None]] = [
+    seed_platform,
+    seed_brands,
+    seed_people,
+    seed_orders,
+]
 
 
 def seed(out: Callable[[str], None] = print) -> DemoContext:

@@ -15,5 +15,6 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:products_bulk", _("Stock and prices"), Perm.CATALOG_VIEW),
     ("console:import_products", _("Import products"), Perm.CATALOG_EDIT),
     ("console:orders", _("Orders"), Perm.ORDERS_VIEW),
+    ("console:shipping", _("Shipping fees"), Perm.SETTINGS_MANAGE),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
 ]

@@ -30,14 +30,19 @@ def test_sign_up_with_phone_or_email_signs_in(client, field, value):
 def test_sign_up_needs_phone_or_email(client):
     response = client.post("/accounts/signup/", {"password1": STRONG, "password2": STRONG})
     assert response.status_code == 400
-    assert "Give a mobile number or an e-mail address." in response.content.decode() or "请填写手机号或电子邮箱" in response.content.decode()
+    assert (
+        "Give a mobile number or an e-mail address." in response.content.decode()
+        or "请填写手机号或电子邮箱" in response.content.decode()
+    )
     assert User.objects.count() == 0
 
 
 def test_duplicate_and_weak_are_rejected(client):
     UserFactory(phone="13911112222")
     response = client.post(
-        "/accounts/signup/", {"phone": "13911112222", "password1": "123", "password2": "123"}, HTTP_ACCEPT_LANGUAGE="en"
+        "/accounts/signup/",
+        {"phone": "13911112222", "password1": "123", "password2": "123"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     body = response.content.decode()
     assert response.status_code == 400
@@ -47,21 +52,29 @@ def test_duplicate_and_weak_are_rejected(client):
 
 
 def test_bad_phone_format(client):
-    response = client.post("/accounts/signup/", {"phone": "12345", "password1": STRONG, "password2": STRONG}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/accounts/signup/",
+        {"phone": "12345", "password1": STRONG, "password2": STRONG},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert "11 digits" in response.content.decode()
 
 
 @pytest.mark.parametrize("identifier_field", ["phone", "email"])
 def test_sign_in_with_either_identifier(client, identifier_field):
     user = UserFactory()
-    response = client.post("/accounts/signin/", {"identifier": getattr(user, identifier_field), "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/accounts/signin/", {"identifier": getattr(user, identifier_field), "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get("/ping").json() == {"user": user.pk}
 
 
 def test_wrong_password(client):
     user = UserFactory()
-    response = client.post("/accounts/signin/", {"identifier": user.phone, "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/accounts/signin/", {"identifier": user.phone, "password": "nope"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "Wrong mobile number, e-mail or password." in response.content.decode()
 
@@ -69,11 +82,14 @@ def test_wrong_password(client):
 def test_open_redirect_is_refused(client):
     user = UserFactory()
     response = client.post(
-        "/accounts/signin/", {"identifier": user.phone, "password": DEFAULT_PASSWORD, "next": "https://evil.example/"}
+        "/accounts/signin/",
+        {"identifier": user.phone, "password": DEFAULT_PASSWORD, "next": "https://evil.example/"},
     )
     assert response.url == "/"
     client.logout()
-    response = client.post("/accounts/signin/", {"identifier": user.phone, "password": DEFAULT_PASSWORD, "next": "/shop/search/"})
+    response = client.post(
+        "/accounts/signin/", {"identifier": user.phone, "password": DEFAULT_PASSWORD, "next": "/shop/search/"}
+    )
     assert response.url == "/shop/search/"
 
 
@@ -121,9 +137,7 @@ def test_admin_approve_action(client):
 
 
 def _staff_routes():
-    return [
-        str(p.pattern) for p in get_resolver("fenxiao.accounts.console_urls").url_patterns
-    ]
+    return [str(p.pattern) for p in get_resolver("fenxiao.accounts.console_urls").url_patterns]
 
 
 @pytest.mark.parametrize("route", _staff_routes())
@@ -134,7 +148,9 @@ def test_staff_pages_matrix(client, route, role):
     url = f"/console/b/{owner.brand_id}/" + route.replace("<int:staff_id>", str(target.pk))
     expected = {"owner": (200, 302), "stranger": (404,), "other_brand_owner": (404,), "anonymous": (302,)}
     if role in BrandRole.values:
-        client.force_login(owner.user if role == BrandRole.OWNER else BrandStaffFactory(brand=owner.brand, role=role).user)
+        client.force_login(
+            owner.user if role == BrandRole.OWNER else BrandStaffFactory(brand=owner.brand, role=role).user
+        )
     elif role == "stranger":
         client.force_login(UserFactory())
     elif role == "other_brand_owner":
@@ -161,9 +177,16 @@ def test_owner_adds_staff_by_phone(client):
     owner = BrandStaffFactory(role=BrandRole.OWNER)
     person = UserFactory()
     client.force_login(owner.user)
-    client.post(f"/console/b/{owner.brand_id}/staff/", {"identifier": person.phone, "role": BrandRole.CUSTOMER_SERVICE})
+    client.post(
+        f"/console/b/{owner.brand_id}/staff/",
+        {"identifier": person.phone, "role": BrandRole.CUSTOMER_SERVICE},
+    )
     assert BrandStaff.objects.get(brand=owner.brand, user=person).role == BrandRole.CUSTOMER_SERVICE
-    response = client.post(f"/console/b/{owner.brand_id}/staff/", {"identifier": "13000000000", "role": BrandRole.FINANCE}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        f"/console/b/{owner.brand_id}/staff/",
+        {"identifier": "13000000000", "role": BrandRole.FINANCE},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400 and "Ask the person to sign up first" in response.content.decode()
 
 
@@ -171,8 +194,16 @@ def _settings_in_subprocess(extra_env: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
     env.update(extra_env)
     return subprocess.run(
-        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='fenxiao.settings'; django.setup(); print('ok')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='fenxiao.settings'; django.setup(); print('ok')",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.models import ProductImage
+from fenxiao.core.testing import fill_route, walk_urls
 
 from .factories import ProductFactory, SkuFactory
 
@@ -23,34 +23,16 @@ CATALOG_VIEW_MODULE = "fenxiao.catalog.console_views"
 API_PREFIX = "api/console/"
 
 
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
 def catalog_console_routes() -> list[str]:
     return sorted(
-        route for route, entry in _walk(get_resolver().url_patterns) if getattr(entry.callback, "__module__", "") == CATALOG_VIEW_MODULE
+        route
+        for route, entry in walk_urls()
+        if getattr(entry.callback, "__module__", "") == CATALOG_VIEW_MODULE
     )
 
 
 def catalog_api_routes() -> list[str]:
-    return sorted(route for route, _ in _walk(get_resolver().url_patterns) if route.startswith(API_PREFIX) and "/brands/" in route)
-
-
-def _fill(route: str, values: dict) -> str:
-    import re
-
-    def sub(match):
-        name = match.group(2)
-        if name not in values:
-            raise AssertionError(f"route {route} has <{name}>: add it to the matrix")
-        return str(values[name])
-
-    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
+    return sorted(route for route, _ in walk_urls() if route.startswith(API_PREFIX) and "/brands/" in route)
 
 
 @pytest.fixture
@@ -66,9 +48,24 @@ def world():
     return {
         "a": staff_a,
         "b": staff_b,
-        "b_values": {"brand_id": staff_b.brand_id, "product_id": product_b.pk, "image_id": image_b.pk, "sku_id": sku_b.pk},
-        "a_values": {"brand_id": staff_a.brand_id, "product_id": product_a.pk, "image_id": image_a.pk, "sku_id": sku_a.pk},
-        "a_objects_of_b": {"brand_id": staff_a.brand_id, "product_id": product_b.pk, "image_id": image_b.pk, "sku_id": sku_b.pk},
+        "b_values": {
+            "brand_id": staff_b.brand_id,
+            "product_id": product_b.pk,
+            "image_id": image_b.pk,
+            "sku_id": sku_b.pk,
+        },
+        "a_values": {
+            "brand_id": staff_a.brand_id,
+            "product_id": product_a.pk,
+            "image_id": image_a.pk,
+            "sku_id": sku_a.pk,
+        },
+        "a_objects_of_b": {
+            "brand_id": staff_a.brand_id,
+            "product_id": product_b.pk,
+            "image_id": image_b.pk,
+            "sku_id": sku_b.pk,
+        },
     }
 
 
@@ -81,7 +78,7 @@ def test_route_lists_are_not_empty():
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_other_brands_staff_gets_404_on_every_console_url(client, world, route, method):
     client.force_login(world["a"].user)
-    response = getattr(client, method)(_fill(route, world["b_values"]))
+    response = getattr(client, method)(fill_route(route, world["b_values"]))
     assert response.status_code in (404, 405), (route, response.status_code)
 
 
@@ -89,22 +86,25 @@ def test_other_brands_staff_gets_404_on_every_console_url(client, world, route, 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_own_brand_url_with_other_brands_object_is_404(client, world, route, method):
     client.force_login(world["a"].user)
-    response = getattr(client, method)(_fill(route, world["a_objects_of_b"]))
+    response = getattr(client, method)(fill_route(route, world["a_objects_of_b"]))
     assert response.status_code in (404, 405), (route, response.status_code)
 
 
 @pytest.mark.parametrize("route", catalog_console_routes())
 def test_anonymous_is_sent_to_sign_in(client, world, route):
-    response = client.get(_fill(route, world["b_values"]))
+    response = client.get(fill_route(route, world["b_values"]))
     assert response.status_code in (302, 405)
     if response.status_code == 302:
         assert response.url.startswith("/accounts/signin/")
 
 
-@pytest.mark.parametrize("route", [r for r in catalog_console_routes() if "delete" not in r and "status" not in r and "images/" not in r])
+@pytest.mark.parametrize(
+    "route",
+    [r for r in catalog_console_routes() if "delete" not in r and "status" not in r and "images/" not in r],
+)
 def test_own_staff_can_open_every_page(client, world, route):
     client.force_login(world["a"].user)
-    response = client.get(_fill(route, world["a_values"]))
+    response = client.get(fill_route(route, world["a_values"]))
     assert response.status_code == 200, (route, response.status_code)
 
 
@@ -119,7 +119,7 @@ API_BODIES = {
 @pytest.mark.parametrize("values", ["b_values", "a_objects_of_b"])
 def test_api_never_reaches_other_brands_data(client, world, route, method, values):
     client.force_login(world["a"].user)
-    url = _fill(route, world[values])
+    url = fill_route(route, world[values])
     if values == "a_objects_of_b" and url.rstrip("/").endswith("/products") and method != "patch":
         pytest.skip("the collection of one's own brand is not another brand's data")
     response = getattr(client, method)(url, API_BODIES.get(method), content_type="application/json")
@@ -143,7 +143,12 @@ def test_who_may_change_prices_through_bulk_edit(client, role, allowed):
     client.force_login(staff.user)
     response = client.post(
         f"/console/b/{staff.brand_id}/products/bulk/",
-        {f"sku-{sku.pk}-stock": sku.stock, f"sku-{sku.pk}-retail_price": "12.00", f"sku-{sku.pk}-price_min": "12.00", f"sku-{sku.pk}-price_max": "12.00"},
+        {
+            f"sku-{sku.pk}-stock": sku.stock,
+            f"sku-{sku.pk}-retail_price": "12.00",
+            f"sku-{sku.pk}-price_min": "12.00",
+            f"sku-{sku.pk}-price_max": "12.00",
+        },
     )
     sku.refresh_from_db()
     assert (sku.retail_price == 1200) is allowed
@@ -173,9 +178,17 @@ def test_customer_service_sees_products_but_cannot_edit_them(client):
     client.force_login(staff.user)
     assert client.get(f"/console/b/{staff.brand_id}/products/").status_code == 200
     assert client.get(f"/console/b/{staff.brand_id}/products/{sku.product_id}/").status_code == 200
-    assert client.post(f"/console/b/{staff.brand_id}/products/{sku.product_id}/", {"title": "x"}).status_code == 403
+    assert (
+        client.post(f"/console/b/{staff.brand_id}/products/{sku.product_id}/", {"title": "x"}).status_code
+        == 403
+    )
     assert client.get(f"/console/b/{staff.brand_id}/products/new/").status_code == 403
-    assert client.post(f"/console/b/{staff.brand_id}/products/{sku.product_id}/status/", {"status": "off_shelf"}).status_code == 403
+    assert (
+        client.post(
+            f"/console/b/{staff.brand_id}/products/{sku.product_id}/status/", {"status": "off_shelf"}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_person_may_be_staff_of_two_brands(client):

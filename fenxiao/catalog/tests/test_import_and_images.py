@@ -42,7 +42,10 @@ def test_valid_file_imports_products_with_skus(operations):
     assert (report.rows, report.products, report.skus) == (3, 2, 3)
     tea = Product.objects.get(external_code="T-1")
     assert tea.status == ProductStatus.ON_SALE and tea.category.name == "绿茶"
-    assert sorted(tea.skus.values_list("retail_price", "price_min", "price_max")) == [(6800, 6000, 8000), (15800, 15800, 15800)]
+    assert sorted(tea.skus.values_list("retail_price", "price_min", "price_max")) == [
+        (6800, 6000, 8000),
+        (15800, 15800, 15800),
+    ]
 
 
 def test_importing_again_updates_instead_of_duplicating(operations):
@@ -65,7 +68,15 @@ def test_invalid_rows_are_all_reported_and_nothing_is_written(operations):
     )
     assert not report.ok
     found = {(e.row, e.column) for e in report.errors}
-    assert {(3, "title"), (3, "stock"), (3, "retail_price"), (4, "category"), (4, "status"), (4, "retail_price"), (5, "spec1_value")} <= found
+    assert {
+        (3, "title"),
+        (3, "stock"),
+        (3, "retail_price"),
+        (4, "category"),
+        (4, "status"),
+        (4, "retail_price"),
+        (5, "spec1_value"),
+    } <= found
     assert Product.objects.count() == 0 and Sku.objects.count() == 0
 
 
@@ -76,7 +87,9 @@ def test_missing_columns_are_reported(operations):
 
 def test_import_page_shows_the_report(client, operations):
     client.force_login(operations.user)
-    upload = SimpleUploadedFile("p.csv", csv_file("A-1,x,,,,,,,,,-1,10,,,draft").getvalue(), content_type="text/csv")
+    upload = SimpleUploadedFile(
+        "p.csv", csv_file("A-1,x,,,,,,,,,-1,10,,,draft").getvalue(), content_type="text/csv"
+    )
     response = client.post(f"/console/b/{operations.brand_id}/products/import/", {"file": upload})
     assert response.status_code == 400
     assert "Nothing was imported" in response.content.decode() or "未导入" in response.content.decode()
@@ -112,7 +125,9 @@ def test_text_named_jpg_is_refused():
 
 def test_oversize_file_is_refused(settings):
     settings.MAX_IMAGE_UPLOAD_BYTES = 1000
-    upload = SimpleUploadedFile("big.png", _image_bytes(size=(300, 300)) + b"\0" * 2000, content_type="image/png")
+    upload = SimpleUploadedFile(
+        "big.png", _image_bytes(size=(300, 300)) + b"\0" * 2000, content_type="image/png"
+    )
     with pytest.raises(ValidationError, match="limit|larger"):
         read_validated_image(upload)
 
@@ -138,7 +153,9 @@ def test_upload_view_reports_bad_file(client, operations):
         {"image": SimpleUploadedFile("x.jpg", b"not an image")},
         follow=True,
     )
-    assert "not a readable image" in response.content.decode() or "不是可读取的图片" in response.content.decode()
+    assert (
+        "not a readable image" in response.content.decode() or "不是可读取的图片" in response.content.decode()
+    )
     assert product.images.count() == 0
 
 

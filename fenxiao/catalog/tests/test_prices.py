@@ -21,7 +21,9 @@ def operations():
 
 
 def test_band_defaults_to_fixed_retail_price(operations):
-    product = services.create_product(actor=operations, title="龙井", skus=[SkuInput(retail_price=8900, stock=3)])
+    product = services.create_product(
+        actor=operations, title="龙井", skus=[SkuInput(retail_price=8900, stock=3)]
+    )
     sku = product.skus.get()
     assert (sku.price_min, sku.retail_price, sku.price_max) == (8900, 8900, 8900)
     assert product.min_retail_price == 8900 and product.total_stock == 3
@@ -34,11 +36,16 @@ def test_min_above_retail_is_rejected_with_clear_message_and_nothing_saved(opera
             title="T恤",
             spec_names=["颜色"],
             skus=[
-                SkuInput(spec_values={"颜色": "红"}, retail_price=8900, price_min=8000, price_max=9900, stock=1),
+                SkuInput(
+                    spec_values={"颜色": "红"}, retail_price=8900, price_min=8000, price_max=9900, stock=1
+                ),
                 SkuInput(spec_values={"颜色": "蓝"}, retail_price=8900, price_min=9500, stock=1),
             ],
         )
-    assert "蓝: the lowest distributor price ¥95.00 must not be above the retail price ¥89.00." in exc.value.messages
+    assert (
+        "蓝: the lowest distributor price ¥95.00 must not be above the retail price ¥89.00."
+        in exc.value.messages
+    )
     assert Product.objects.count() == 0 and Sku.objects.count() == 0
 
 
@@ -53,7 +60,9 @@ def test_min_above_retail_is_rejected_with_clear_message_and_nothing_saved(opera
 def test_other_band_violations(operations, retail, pmin, pmax, fragment):
     with pytest.raises(ValidationError) as exc:
         services.create_product(
-            actor=operations, title="x", skus=[SkuInput(retail_price=retail, price_min=pmin, price_max=pmax, stock=1)]
+            actor=operations,
+            title="x",
+            skus=[SkuInput(retail_price=retail, price_min=pmin, price_max=pmax, stock=1)],
         )
     assert any(fragment in m for m in exc.value.messages)
     assert Product.objects.count() == 0
@@ -101,7 +110,10 @@ def test_console_form_rejects_price_outside_band(client, operations):
         },
     )
     assert response.status_code == 400
-    assert "the lowest distributor price ¥95.00 must not be above the retail price ¥89.00" in response.content.decode()
+    assert (
+        "the lowest distributor price ¥95.00 must not be above the retail price ¥89.00"
+        in response.content.decode()
+    )
     assert Product.objects.count() == 0
 
 
@@ -113,5 +125,8 @@ def test_api_rejects_price_outside_band(client, operations):
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "highest distributor price ¥1.00 must not be below the retail price ¥89.00" in response.json()["message"]
+    assert (
+        "highest distributor price ¥1.00 must not be below the retail price ¥89.00"
+        in response.json()["message"]
+    )
     assert Product.objects.count() == 0

@@ -20,7 +20,10 @@ def test_product_page_shows_each_skus_price_and_stock(client):
     body = response.content.decode()
     assert "¥89.00 – ¥99.00" in body
     data = response.context["sku_data"]
-    assert sorted((d["specs"]["颜色"], d["price"], d["stock"]) for d in data) == [("红", 8900, 3), ("蓝", 9900, 0)]
+    assert sorted((d["specs"]["颜色"], d["price"], d["stock"]) for d in data) == [
+        ("红", 8900, 3),
+        ("蓝", 9900, 0),
+    ]
 
 
 @pytest.mark.parametrize("status", [ProductStatus.DRAFT, ProductStatus.OFF_SHELF])

@@ -37,7 +37,7 @@ def test_allocate_example():
     assert allocate(0, [0, 0]) == [0, 0]
 
 
-@given(st.integers(-10**9, 10**9), st.lists(st.integers(0, 10**6), min_size=1, max_size=20).filter(any))
+@given(st.integers(-(10**9), 10**9), st.lists(st.integers(0, 10**6), min_size=1, max_size=20).filter(any))
 def test_allocate_parts_sum_to_whole(total, weights):
     parts = allocate(total, weights)
     assert sum(parts) == total

@@ -133,7 +133,9 @@ def test_events_delivered_in_order_per_aggregate_once_per_subscriber():
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_run_the_same_job_twice():
     if connection.vendor != "postgresql":
-        pytest.skip("SKIP LOCKED claiming is PostgreSQL's; SQLite serialises writers (IMMEDIATE transactions)")
+        pytest.skip(
+            "SKIP LOCKED claiming is PostgreSQL's; SQLite serialises writers (IMMEDIATE transactions)"
+        )
     total = 200
     Job.objects.bulk_create([Job(name="tests.record", payload={"n": i}) for i in range(total)])
     lock = threading.Lock()
@@ -146,6 +148,7 @@ def test_two_workers_never_run_the_same_job_twice():
 
     JOBS["tests.record"] = original.__class__(original.name, counting, original.max_attempts)
     try:
+
         def worker(name):
             try:
                 run_pending(owner=name, timers=False)

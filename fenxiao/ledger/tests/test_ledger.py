@@ -17,11 +17,15 @@ def test_unbalanced_and_empty_entries_are_refused():
     cash = services.account(AccountCode.GATEWAY_CASH)
     clearing = services.account(AccountCode.PLATFORM_CLEARING)
     with pytest.raises(LedgerError, match="unbalanced"):
-        services.post_entry(kind="x", reference="r", lines=[(cash, 100), (clearing, -99)], idempotency_key="k1")
+        services.post_entry(
+            kind="x", reference="r", lines=[(cash, 100), (clearing, -99)], idempotency_key="k1"
+        )
     with pytest.raises(LedgerError, match="at least one"):
         services.post_entry(kind="x", reference="r", lines=[(cash, 0)], idempotency_key="k2")
     with pytest.raises(LedgerError, match="integer fen"):
-        services.post_entry(kind="x", reference="r", lines=[(cash, 1.5), (clearing, -1.5)], idempotency_key="k3")
+        services.post_entry(
+            kind="x", reference="r", lines=[(cash, 1.5), (clearing, -1.5)], idempotency_key="k3"
+        )
     assert JournalEntry.objects.count() == 0
 
 
@@ -50,7 +54,9 @@ def test_entries_are_immutable():
 
 def test_never_negative_accounts_are_guarded():
     with pytest.raises(LedgerError, match="would become"):
-        services.record_brand_payout(brand=BrandFactory(), amount=100, reference="x", idempotency_key="payout:1")
+        services.record_brand_payout(
+            brand=BrandFactory(), amount=100, reference="x", idempotency_key="payout:1"
+        )
     assert JournalEntry.objects.count() == 0
 
 
@@ -58,10 +64,17 @@ def test_money_flow_of_design_md():
     """100.00 goods + 10.00 shipping, level-1 10%, platform fee 2%."""
     brand, distributor = BrandFactory(), UserFactory()
     services.record_payment_received(payment_reference="pay", amount=11000, idempotency_key="a")
-    services.record_commission_pending(order_reference="o", brand=brand, user=distributor, amount=1000, idempotency_key="b")
+    services.record_commission_pending(
+        order_reference="o", brand=brand, user=distributor, amount=1000, idempotency_key="b"
+    )
     services.record_order_settlement(
-        order_reference="o", brand=brand, goods_amount=10000, shipping_amount=1000, platform_fee=200,
-        commissions={distributor.pk: 1000}, idempotency_key="c",
+        order_reference="o",
+        brand=brand,
+        goods_amount=10000,
+        shipping_amount=1000,
+        platform_fee=200,
+        commissions={distributor.pk: 1000},
+        idempotency_key="c",
     )
     assert selectors.balance(AccountCode.BRAND_PAYABLE, brand_id=brand.pk) == -(10000 - 1000 - 200 + 1000)
     assert selectors.distributor_wallet(brand_id=brand.pk, user_id=distributor.pk)["available"] == 1000
@@ -103,12 +116,20 @@ def test_concurrent_same_key_posts_once():
 
 
 OPS = st.lists(
-    st.tuples(st.sampled_from(["pay", "settle", "refund", "withdraw", "payout", "fail"]), st.integers(1, 50_000), st.integers(0, 3)),
+    st.tuples(
+        st.sampled_from(["pay", "settle", "refund", "withdraw", "payout", "fail"]),
+        st.integers(1, 50_000),
+        st.integers(0, 3),
+    ),
     max_size=25,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(OPS)
 def test_random_sequences_keep_the_ledger_balanced(ops):
     """Orders paid, settled (10% commission, 2% fee), refunded before/after settlement, withdrawals
@@ -120,16 +141,37 @@ def test_random_sequences_keep_the_ledger_balanced(ops):
         key = f"{brand.pk}-{n}"
         try:
             if op == "pay":
-                services.record_payment_received(payment_reference=key, amount=amount, idempotency_key=f"pay{key}")
+                services.record_payment_received(
+                    payment_reference=key, amount=amount, idempotency_key=f"pay{key}"
+                )
                 commission = amount // 10
-                services.record_commission_pending(order_reference=key, brand=brand, user=distributor, amount=commission, idempotency_key=f"cp{key}")
-                orders.append({"paid": amount, "refunded": 0, "commission": commission, "settled": False, "fee": amount * 2 // 100})
+                services.record_commission_pending(
+                    order_reference=key,
+                    brand=brand,
+                    user=distributor,
+                    amount=commission,
+                    idempotency_key=f"cp{key}",
+                )
+                orders.append(
+                    {
+                        "paid": amount,
+                        "refunded": 0,
+                        "commission": commission,
+                        "settled": False,
+                        "fee": amount * 2 // 100,
+                    }
+                )
             elif op == "settle" and orders:
                 order = orders[pick % len(orders)]
                 if not order["settled"]:
                     services.record_order_settlement(
-                        order_reference=key, brand=brand, goods_amount=order["paid"] - order["refunded"], shipping_amount=0,
-                        platform_fee=order["fee"], commissions={distributor.pk: order["commission"]}, idempotency_key=f"s{key}",
+                        order_reference=key,
+                        brand=brand,
+                        goods_amount=order["paid"] - order["refunded"],
+                        shipping_amount=0,
+                        platform_fee=order["fee"],
+                        commissions={distributor.pk: order["commission"]},
+                        idempotency_key=f"s{key}",
                     )
                     order["settled"] = True
             elif op == "refund" and orders:
@@ -139,25 +181,56 @@ def test_random_sequences_keep_the_ledger_balanced(ops):
                     continue
                 if order["settled"]:
                     split = services.split_refund(
-                        amount=refund, brand_part=order["paid"] - order["commission"] - order["fee"],
-                        fee=order["fee"], commissions={distributor.pk: order["commission"]},
+                        amount=refund,
+                        brand_part=order["paid"] - order["commission"] - order["fee"],
+                        fee=order["fee"],
+                        commissions={distributor.pk: order["commission"]},
                     )
                     services.record_refund(
-                        refund_reference=key, brand=brand, amount=refund, settled=True, fee_part=split.fee_part,
-                        commission_parts=split.commission_parts, idempotency_key=f"r{key}",
+                        refund_reference=key,
+                        brand=brand,
+                        amount=refund,
+                        settled=True,
+                        fee_part=split.fee_part,
+                        commission_parts=split.commission_parts,
+                        idempotency_key=f"r{key}",
                     )
                 else:
                     reversed_part = order["commission"] * refund // (order["paid"] - order["refunded"])
                     if reversed_part:
-                        services.record_commission_reversal(reference=key, brand=brand, user=distributor, amount=reversed_part, idempotency_key=f"cr{key}")
+                        services.record_commission_reversal(
+                            reference=key,
+                            brand=brand,
+                            user=distributor,
+                            amount=reversed_part,
+                            idempotency_key=f"cr{key}",
+                        )
                     order["commission"] -= reversed_part
-                    order["fee"] = order["fee"] * (order["paid"] - order["refunded"] - refund) // max(1, order["paid"] - order["refunded"])
-                    services.record_refund(refund_reference=key, brand=brand, amount=refund, settled=False, idempotency_key=f"r{key}")
+                    order["fee"] = (
+                        order["fee"]
+                        * (order["paid"] - order["refunded"] - refund)
+                        // max(1, order["paid"] - order["refunded"])
+                    )
+                    services.record_refund(
+                        refund_reference=key,
+                        brand=brand,
+                        amount=refund,
+                        settled=False,
+                        idempotency_key=f"r{key}",
+                    )
                 order["refunded"] += refund
             elif op == "withdraw":
-                available = selectors.distributor_wallet(brand_id=brand.pk, user_id=distributor.pk)["available"]
+                available = selectors.distributor_wallet(brand_id=brand.pk, user_id=distributor.pk)[
+                    "available"
+                ]
                 if available > 0:
-                    services.record_withdrawal_requested(brand=brand, user=distributor, amount=available, reference=key, idempotency_key=f"w{key}")
+                    services.record_withdrawal_requested(
+                        brand=brand,
+                        user=distributor,
+                        amount=available,
+                        reference=key,
+                        idempotency_key=f"w{key}",
+                    )
                     withdrawals.append(available)
             elif op in ("payout", "fail") and withdrawals:
                 amount = withdrawals.pop()

@@ -54,7 +54,16 @@ class PaymentGateway(ABC):
     name: str
 
     @abstractmethod
-    def start(self, payment, *, return_url: str, notify_url: str, client_ip: str = "", scene: str = "redirect", openid: str = "") -> PaymentAction: ...
+    def start(
+        self,
+        payment,
+        *,
+        return_url: str,
+        notify_url: str,
+        client_ip: str = "",
+        scene: str = "redirect",
+        openid: str = "",
+    ) -> PaymentAction: ...
 
     @abstractmethod
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> GatewayNotification: ...

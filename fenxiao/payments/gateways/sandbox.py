@@ -60,12 +60,16 @@ def provider_key() -> SandboxKeyPair:
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     try:
         with transaction.atomic():
-            return SandboxKeyPair.objects.create(serial=secrets.token_hex(20).upper(), private_pem=private_pem, public_pem=public_pem)
+            return SandboxKeyPair.objects.create(
+                serial=secrets.token_hex(20).upper(), private_pem=private_pem, public_pem=public_pem
+            )
     except IntegrityError:
         return SandboxKeyPair.objects.order_by("id").first()
 
@@ -75,12 +79,16 @@ def sign(message: bytes, private_pem: str) -> str:
     return base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
 
 
-def signed_notification(event_type: str, resource: dict, *, key: SandboxKeyPair | None = None, timestamp: int | None = None) -> tuple[dict[str, str], bytes]:
+def signed_notification(
+    event_type: str, resource: dict, *, key: SandboxKeyPair | None = None, timestamp: int | None = None
+) -> tuple[dict[str, str], bytes]:
     """Headers and body of a notification exactly as the sandbox provider sends it."""
     key = key or provider_key()
     nonce = secrets.token_hex(16)
     associated = "transaction" if event_type.startswith("TRANSACTION") else "refund"
-    cipher = AESGCM(api_v3_key()).encrypt(nonce[:12].encode(), json.dumps(resource).encode(), associated.encode())
+    cipher = AESGCM(api_v3_key()).encrypt(
+        nonce[:12].encode(), json.dumps(resource).encode(), associated.encode()
+    )
     body = json.dumps(
         {
             "id": secrets.token_hex(18),
@@ -118,7 +126,16 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 class SandboxGateway(PaymentGateway):
     name = "sandbox"
 
-    def start(self, payment, *, return_url: str, notify_url: str, client_ip: str = "", scene: str = "redirect", openid: str = "") -> PaymentAction:
+    def start(
+        self,
+        payment,
+        *,
+        return_url: str,
+        notify_url: str,
+        client_ip: str = "",
+        scene: str = "redirect",
+        openid: str = "",
+    ) -> PaymentAction:
         provider_key()  # the provider's key exists (committed) before any notification is signed with it
         txn, _ = SandboxTransaction.objects.get_or_create(
             out_trade_no=payment.out_trade_no,
@@ -148,16 +165,25 @@ class SandboxGateway(PaymentGateway):
         signature = _header(headers, "Wechatpay-Signature")
         public = serialization.load_pem_public_key(pair.public_pem.encode())
         try:
-            public.verify(base64.b64decode(signature), f"{ts}\n{nonce}\n".encode() + body + b"\n", padding.PKCS1v15(), hashes.SHA256())
+            public.verify(
+                base64.b64decode(signature),
+                f"{ts}\n{nonce}\n".encode() + body + b"\n",
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
         except (InvalidSignature, ValueError) as exc:
             raise InvalidNotification("bad signature") from exc
         try:
             data = json.loads(body)
             resource = data["resource"]
             plain = AESGCM(api_v3_key()).decrypt(
-                resource["nonce"].encode(), base64.b64decode(resource["ciphertext"]), resource.get("associated_data", "").encode()
+                resource["nonce"].encode(),
+                base64.b64decode(resource["ciphertext"]),
+                resource.get("associated_data", "").encode(),
             )
-            return GatewayNotification(notification_id=data["id"], event_type=data["event_type"], resource=json.loads(plain))
+            return GatewayNotification(
+                notification_id=data["id"], event_type=data["event_type"], resource=json.loads(plain)
+            )
         except (KeyError, ValueError, InvalidTag, TypeError) as exc:
             raise InvalidNotification("malformed or undecryptable body") from exc
 
@@ -165,13 +191,21 @@ class SandboxGateway(PaymentGateway):
         txn = SandboxTransaction.objects.filter(out_trade_no=payment.out_trade_no).first()
         if txn is None:
             return GatewayPaymentState(payment.out_trade_no, "NOTPAY", payment.amount)
-        return GatewayPaymentState(txn.out_trade_no, txn.state, txn.amount, txn.transaction_id, txn.success_time)
+        return GatewayPaymentState(
+            txn.out_trade_no, txn.state, txn.amount, txn.transaction_id, txn.success_time
+        )
 
     def close(self, payment) -> None:
-        SandboxTransaction.objects.filter(out_trade_no=payment.out_trade_no, state="NOTPAY").update(state="CLOSED")
+        SandboxTransaction.objects.filter(out_trade_no=payment.out_trade_no, state="NOTPAY").update(
+            state="CLOSED"
+        )
 
     def refund(self, refund) -> GatewayRefundResult:
-        txn = SandboxTransaction.objects.select_for_update().filter(out_trade_no=refund.payment.out_trade_no).first()
+        txn = (
+            SandboxTransaction.objects.select_for_update()
+            .filter(out_trade_no=refund.payment.out_trade_no)
+            .first()
+        )
         if txn is None or txn.state != "SUCCESS":
             return GatewayRefundResult(False, failure_reason="the provider has no paid transaction to refund")
         if "sandbox-fail" in refund.reason:
@@ -209,5 +243,23 @@ def transaction_resource(txn: SandboxTransaction) -> dict:
         "trade_state": txn.state,
         "trade_state_desc": "sandbox",
         "success_time": txn.success_time.isoformat(timespec="seconds") if txn.success_time else None,
-        "amount": {"total": txn.amount, "payer_total": txn.amount, "currency": "CNY", "payer_currency": "CNY"},
+        "amount": {
+            "total": txn.amount,
+            "payer_total": txn.amount,
+            "currency": "CNY",
+            "payer_currency": "CNY",
+        },
     }
+
+
+def pay_in_sandbox(
+    payment, *, notify_url: str = "http://127.0.0.1/payments/notify/sandbox/", deliveries: int = 1
+) -> list[int]:
+    """Demo data and tests: the consumer pays at the sandbox cashier and the provider's signed
+    notification is handed to the notification handler (as the HTTP endpoint would), ``deliveries`` times."""
+    from fenxiao.payments import services
+
+    SandboxGateway().start(payment, return_url="/", notify_url=notify_url)
+    txn = provider_pay(SandboxTransaction.objects.get(out_trade_no=payment.out_trade_no))
+    headers, body = signed_notification("TRANSACTION.SUCCESS", transaction_resource(txn))
+    return [services.handle_notification("sandbox", headers, body)[0] for _ in range(deliveries)]

@@ -43,7 +43,9 @@ def handler():
 
 
 def _payment(amount=12345) -> Payment:
-    return services.create_payment(payer=UserFactory(), amount=amount, purpose="test", reference="test:1", description="测试订单")
+    return services.create_payment(
+        payer=UserFactory(), amount=amount, purpose="test", reference="test:1", description="测试订单"
+    )
 
 
 def _paid_at_provider(payment: Payment) -> SandboxTransaction:
@@ -102,7 +104,9 @@ def test_bad_notifications_are_refused_and_logged(tamper):
         headers["Wechatpay-Serial"] = "UNKNOWN"
     elif tamper == "expired":
         headers, body = signed_notification(
-            "TRANSACTION.SUCCESS", transaction_resource(txn), timestamp=int((clock.now() - timedelta(minutes=6)).timestamp())
+            "TRANSACTION.SUCCESS",
+            transaction_resource(txn),
+            timestamp=int((clock.now() - timedelta(minutes=6)).timestamp()),
         )
     elif tamper == "wrong_key":
         provider_key()
@@ -120,7 +124,9 @@ def _other_private_pem() -> str:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 @pytest.mark.django_db
@@ -161,14 +167,27 @@ def test_refunds_partial_total_over_and_failed():
     payment = _payment(10000)
     _paid_at_provider(payment)
     payment = services.query_and_apply(payment)
-    first = services.refund_payment(payment=payment, amount=3000, reason="部分退款", purpose="test", reference="r1")
+    first = services.refund_payment(
+        payment=payment, amount=3000, reason="部分退款", purpose="test", reference="r1"
+    )
     assert first.status == RefundStatus.SUCCEEDED
-    assert services.refund_payment(payment=payment, amount=3000, reason="again", purpose="test", reference="r1").pk == first.pk
+    assert (
+        services.refund_payment(
+            payment=payment, amount=3000, reason="again", purpose="test", reference="r1"
+        ).pk
+        == first.pk
+    )
     with pytest.raises(PaymentError, match="more than"):
-        services.refund_payment(payment=payment, amount=7001, reason="too much", purpose="test", reference="r2")
-    failed = services.refund_payment(payment=payment, amount=1000, reason="sandbox-fail", purpose="test", reference="r3")
+        services.refund_payment(
+            payment=payment, amount=7001, reason="too much", purpose="test", reference="r2"
+        )
+    failed = services.refund_payment(
+        payment=payment, amount=1000, reason="sandbox-fail", purpose="test", reference="r3"
+    )
     assert failed.status == RefundStatus.FAILED and "test hook" in failed.failure_reason
-    rest = services.refund_payment(payment=payment, amount=7000, reason="rest", purpose="test", reference="r4")
+    rest = services.refund_payment(
+        payment=payment, amount=7000, reason="rest", purpose="test", reference="r4"
+    )
     payment.refresh_from_db()
     assert rest.status == RefundStatus.SUCCEEDED and payment.refunded_amount == 10000
     assert CALLS[1:] == [("refunded", 3000), ("refund_failed", 1000), ("refunded", 7000)]
@@ -186,7 +205,9 @@ def test_full_http_path_through_the_worker(live_server, client):
     the live server's notify endpoint."""
     payment = _payment()
     client.force_login(payment.payer)
-    response = client.get(f"/payments/pay/{payment.out_trade_no}/", HTTP_HOST=live_server.url.removeprefix("http://"))
+    response = client.get(
+        f"/payments/pay/{payment.out_trade_no}/", HTTP_HOST=live_server.url.removeprefix("http://")
+    )
     cashier = response.url
     txn = SandboxTransaction.objects.get(out_trade_no=payment.out_trade_no)
     assert txn.notify_url == f"{live_server.url}/payments/notify/sandbox/"

@@ -26,9 +26,21 @@ def sign_in(page, base, user, next_url="/"):
 
 def test_two_brand_checkout_paid_shipped_confirmed(live_server, browser, phone_context):
     base = live_server.url
-    tea = SkuFactory(product=ProductFactory(title="龙井茶", brand__name="山野茶社", spec_names=["规格"]), spec_values={"规格": "250g"}, retail_price=12800, stock=5)
-    towel = SkuFactory(product=ProductFactory(title="纯棉毛巾", brand__name="织物生活", spec_names=["颜色"]), spec_values={"颜色": "白"}, retail_price=2900, stock=9)
-    staff = {sku.brand_id: BrandStaffFactory(brand=sku.brand, role=BrandRole.OPERATIONS) for sku in (tea, towel)}
+    tea = SkuFactory(
+        product=ProductFactory(title="龙井茶", brand__name="山野茶社", spec_names=["规格"]),
+        spec_values={"规格": "250g"},
+        retail_price=12800,
+        stock=5,
+    )
+    towel = SkuFactory(
+        product=ProductFactory(title="纯棉毛巾", brand__name="织物生活", spec_names=["颜色"]),
+        spec_values={"颜色": "白"},
+        retail_price=2900,
+        stock=9,
+    )
+    staff = {
+        sku.brand_id: BrandStaffFactory(brand=sku.brand, role=BrandRole.OPERATIONS) for sku in (tea, towel)
+    }
     consumer = UserFactory()
 
     page = phone_context.new_page()
@@ -81,7 +93,9 @@ def test_two_brand_checkout_paid_shipped_confirmed(live_server, browser, phone_c
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     brand_page = desk.new_page()
     sign_in(brand_page, base, staff[tea.brand_id].user, f"/console/b/{tea.brand_id}/orders/")
-    row = brand_page.locator("tr", has_text=orders[0].order_no if orders[0].brand_id == tea.brand_id else orders[1].order_no)
+    row = brand_page.locator(
+        "tr", has_text=orders[0].order_no if orders[0].brand_id == tea.brand_id else orders[1].order_no
+    )
     expect(row).to_contain_text("已完成")
     expect(brand_page.locator("body")).not_to_contain_text("纯棉毛巾")
     desk.close()

@@ -76,13 +76,21 @@ def test_stock_race_on_sqlite_is_serialised_too():
 
 
 ACTIONS = st.lists(
-    st.tuples(st.sampled_from(["buy", "pay", "cancel", "ship", "confirm", "settle", "refund"]), st.integers(0, 7), st.integers(1, 4)),
+    st.tuples(
+        st.sampled_from(["buy", "pay", "cancel", "ship", "confirm", "settle", "refund"]),
+        st.integers(0, 7),
+        st.integers(1, 4),
+    ),
     min_size=1,
     max_size=20,
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ACTIONS)
 @pytest.mark.django_db
 def test_random_trading_keeps_ledger_and_stock_consistent(actions):
@@ -93,7 +101,9 @@ def test_random_trading_keeps_ledger_and_stock_consistent(actions):
     for action, pick, quantity in actions:
         try:
             if action == "buy":
-                checkouts.append(place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, quantity)]))
+                checkouts.append(
+                    place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, quantity)])
+                )
                 continue
             if not checkouts:
                 continue
@@ -110,15 +120,26 @@ def test_random_trading_keeps_ledger_and_stock_consistent(actions):
             elif action == "settle":
                 fulfilment.settle(order.pk)
             elif action == "refund":
-                refunds.refund_order(order_id=order.pk, amount=quantity * 777, reason="x", reference=f"r{len(actions)}-{pick}-{quantity}")
+                refunds.refund_order(
+                    order_id=order.pk,
+                    amount=quantity * 777,
+                    reason="x",
+                    reference=f"r{len(actions)}-{pick}-{quantity}",
+                )
         except TradeError:
             pass  # refused: nothing may have changed
         assert ledger.trial_balance() == 0
     assert ledger.balances_match_lines()
     for acct in LedgerAccount.objects.all():
-        assert (acct.sign_rule != "debit" or acct.balance >= 0) and (acct.sign_rule != "credit" or acct.balance <= 0)
+        assert (acct.sign_rule != "debit" or acct.balance >= 0) and (
+            acct.sign_rule != "credit" or acct.balance <= 0
+        )
     sku.refresh_from_db()
-    sold = sum(line.quantity for o in Order.objects.filter(lines__sku=sku).exclude(status=OrderStatus.CANCELLED) for line in o.lines.all())
+    sold = sum(
+        line.quantity
+        for o in Order.objects.filter(lines__sku=sku).exclude(status=OrderStatus.CANCELLED)
+        for line in o.lines.all()
+    )
     assert sku.stock == 12 - sold >= 0
     for order in Order.objects.filter(lines__sku=sku):
         assert 0 <= order.refunded_amount <= order.paid_amount

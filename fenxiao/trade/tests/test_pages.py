@@ -1,37 +1,16 @@
-import re
-
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
+from fenxiao.core.testing import fill_route as fill
+from fenxiao.core.testing import routes_of_module as routes
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.models import CartItem, Checkout, Order, OrderStatus
 
 from .factories import AddressFactory, pay_checkout
 
 pytestmark = pytest.mark.django_db
-
-
-def _walk(patterns, prefix=""):
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
-
-
-def routes(module: str) -> list[str]:
-    return sorted(r for r, e in _walk(get_resolver().url_patterns) if getattr(e.callback, "__module__", "") == module)
-
-
-def fill(route: str, values: dict) -> str:
-    def sub(m):
-        assert m.group(2) in values, f"add <{m.group(2)}> of {route} to the matrix"
-        return str(values[m.group(2)])
-
-    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
 
 
 @pytest.fixture
@@ -48,7 +27,10 @@ def paid_order():
 def test_other_brand_gets_404_on_every_order_console_url(client, paid_order, route, method):
     stranger_brand = BrandStaffFactory(role=BrandRole.OWNER)
     client.force_login(stranger_brand.user)
-    for values in ({"brand_id": paid_order.brand_id, "order_id": paid_order.pk}, {"brand_id": stranger_brand.brand_id, "order_id": paid_order.pk}):
+    for values in (
+        {"brand_id": paid_order.brand_id, "order_id": paid_order.pk},
+        {"brand_id": stranger_brand.brand_id, "order_id": paid_order.pk},
+    ):
         url = fill(route, values)
         response = getattr(client, method)(url, {"carrier": "x", "tracking_no": "y"})
         if "order_id" not in route and values["brand_id"] == stranger_brand.brand_id:
@@ -62,13 +44,24 @@ def test_other_brand_gets_404_on_every_order_console_url(client, paid_order, rou
 
 @pytest.mark.parametrize(
     ("role", "can_view", "can_ship"),
-    [("owner", True, True), ("admin", True, True), ("operations", True, True), ("customer_service", True, False), ("finance", True, False)],
+    [
+        ("owner", True, True),
+        ("admin", True, True),
+        ("operations", True, True),
+        ("customer_service", True, False),
+        ("finance", True, False),
+    ],
 )
 def test_role_matrix_for_orders(client, paid_order, role, can_view, can_ship):
     staff = BrandStaffFactory(brand=paid_order.brand, role=role)
     client.force_login(staff.user)
-    assert (client.get(f"/console/b/{paid_order.brand_id}/orders/{paid_order.pk}/").status_code == 200) is can_view
-    response = client.post(f"/console/b/{paid_order.brand_id}/orders/{paid_order.pk}/ship/", {"carrier": "顺丰", "tracking_no": "SF1"})
+    assert (
+        client.get(f"/console/b/{paid_order.brand_id}/orders/{paid_order.pk}/").status_code == 200
+    ) is can_view
+    response = client.post(
+        f"/console/b/{paid_order.brand_id}/orders/{paid_order.pk}/ship/",
+        {"carrier": "顺丰", "tracking_no": "SF1"},
+    )
     assert response.status_code == (302 if can_ship else 403)
     paid_order.refresh_from_db()
     assert (paid_order.status == OrderStatus.SHIPPED) is can_ship
@@ -76,11 +69,15 @@ def test_role_matrix_for_orders(client, paid_order, role, can_view, can_ship):
 
 def test_csv_export_contains_only_own_orders(client, paid_order):
     other = place_order(
-        consumer=(address := AddressFactory()).consumer, address_id=address.pk, items=[(SkuFactory(stock=3).pk, 1)]
+        consumer=(address := AddressFactory()).consumer,
+        address_id=address.pk,
+        items=[(SkuFactory(stock=3).pk, 1)],
     ).orders.get()
     staff = BrandStaffFactory(brand=paid_order.brand, role=BrandRole.FINANCE)
     client.force_login(staff.user)
-    body = b"".join(client.get(f"/console/b/{paid_order.brand_id}/orders/export.csv").streaming_content).decode()
+    body = b"".join(
+        client.get(f"/console/b/{paid_order.brand_id}/orders/export.csv").streaming_content
+    ).decode()
     assert paid_order.order_no in body and other.order_no not in body
     assert "40.00" in body
 
@@ -89,7 +86,11 @@ def test_csv_export_contains_only_own_orders(client, paid_order):
 def test_consumer_pages_never_show_another_consumers_order(client, paid_order, route):
     client.force_login(UserFactory())
     values = {"order_id": paid_order.pk, "item_id": 0}
-    response = client.get(fill(route, values)) if "action" not in route else client.post(fill(route, values), {"action": "cancel"})
+    response = (
+        client.get(fill(route, values))
+        if "action" not in route
+        else client.post(fill(route, values), {"action": "cancel"})
+    )
     assert paid_order.order_no not in response.content.decode()
     if "order_id" in route:
         assert response.status_code == 404
@@ -113,7 +114,12 @@ def test_tampered_price_in_checkout_post_is_ignored(client):
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [({"sku_id": "", "quantity": 1}, "Choose a specification"), ({"quantity": 0}, "at least 1"), ({"quantity": -3}, "at least 1"), ({"quantity": 99}, "Only 5")],
+    [
+        ({"sku_id": "", "quantity": 1}, "Choose a specification"),
+        ({"quantity": 0}, "at least 1"),
+        ({"quantity": -3}, "at least 1"),
+        ({"quantity": 99}, "Only 5"),
+    ],
 )
 def test_cart_add_bad_input_is_400_and_writes_nothing(client, data, message):
     sku = SkuFactory(stock=5)
@@ -143,10 +149,36 @@ def test_empty_cart_checkout_is_400(client):
 def test_consumer_confirms_receipt_through_the_page(client, paid_order):
     staff = BrandStaffFactory(brand=paid_order.brand, role=BrandRole.OPERATIONS)
     client.force_login(staff.user)
-    client.post(f"/console/b/{paid_order.brand_id}/orders/{paid_order.pk}/ship/", {"carrier": "顺丰", "tracking_no": "SF1"})
+    client.post(
+        f"/console/b/{paid_order.brand_id}/orders/{paid_order.pk}/ship/",
+        {"carrier": "顺丰", "tracking_no": "SF1"},
+    )
     client.force_login(paid_order.consumer)
     assert client.post(f"/trade/orders/{paid_order.pk}/action/", {"action": "confirm"}).status_code == 302
     paid_order.refresh_from_db()
     assert paid_order.status == OrderStatus.COMPLETED
     response = client.post(f"/trade/orders/{paid_order.pk}/action/", {"action": "cancel"})
     assert response.status_code == 400 and "cannot become" in response.content.decode()
+
+
+def test_brand_sets_shipping_fees_and_checkout_uses_them(client):
+    owner = BrandStaffFactory(role=BrandRole.OWNER)
+    client.force_login(owner.user)
+    response = client.post(
+        f"/console/b/{owner.brand_id}/shipping/",
+        {"flat_fee": "8", "free_over": "99.00", "province_fees": "新疆维吾尔自治区=20"},
+    )
+    assert response.status_code == 302
+    sku = SkuFactory(product__brand=owner.brand, retail_price=5000, stock=9)
+    address = AddressFactory(province="新疆维吾尔自治区")
+    order = place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, 1)]).orders.get()
+    assert order.shipping_amount == 2000
+    bad = client.post(f"/console/b/{owner.brand_id}/shipping/", {"flat_fee": "abc"})
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("role", ["operations", "customer_service", "finance"])
+def test_only_settings_roles_edit_shipping(client, role):
+    staff = BrandStaffFactory(role=role)
+    client.force_login(staff.user)
+    assert client.get(f"/console/b/{staff.brand_id}/shipping/").status_code == 403

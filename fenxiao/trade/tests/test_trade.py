@@ -27,7 +27,9 @@ pytestmark = pytest.mark.django_db
 def shop():
     tea = SkuFactory(retail_price=5800, price_min=5000, price_max=6800, stock=10, product__title="绿茶")
     towel = SkuFactory(retail_price=2900, stock=5, product__title="毛巾")
-    ShippingRule.objects.create(brand=towel.brand, flat_fee=800, free_over=10000, province_fees={"新疆维吾尔自治区": 2000})
+    ShippingRule.objects.create(
+        brand=towel.brand, flat_fee=800, free_over=10000, province_fees={"新疆维吾尔自治区": 2000}
+    )
     address = AddressFactory()
     return {"tea": tea, "towel": towel, "consumer": address.consumer, "address": address}
 
@@ -42,7 +44,11 @@ def test_checkout_splits_one_order_per_brand_under_one_payment(shop):
     by_brand = {o.brand_id: o for o in checkout.orders.all()}
     tea_order, towel_order = by_brand[shop["tea"].brand_id], by_brand[shop["towel"].brand_id]
     assert (tea_order.goods_amount, tea_order.shipping_amount, tea_order.paid_amount) == (11600, 0, 11600)
-    assert (towel_order.goods_amount, towel_order.shipping_amount, towel_order.paid_amount) == (2900, 800, 3700)
+    assert (towel_order.goods_amount, towel_order.shipping_amount, towel_order.paid_amount) == (
+        2900,
+        800,
+        3700,
+    )
     assert checkout.total == checkout.payment.amount == 15300
     line = tea_order.lines.get()
     assert (line.title, line.unit_price, line.quantity) == ("绿茶", 5800, 2)
@@ -135,7 +141,9 @@ def test_partial_shipments(shop):
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     with pytest.raises(TradeError, match="only 2 left to ship"):
-        fulfilment.ship(actor=staff, order_id=order.pk, carrier="顺丰", tracking_no="A2", quantities={line.pk: 3})
+        fulfilment.ship(
+            actor=staff, order_id=order.pk, carrier="顺丰", tracking_no="A2", quantities={line.pk: 3}
+        )
     fulfilment.ship(actor=staff, order_id=order.pk, carrier="圆通", tracking_no="A3", quantities={line.pk: 2})
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED and order.shipments.count() == 2
@@ -161,9 +169,16 @@ def test_roles_and_tenancy_for_shipping(shop):
     pay_checkout(checkout)
     order = checkout.orders.get()
     with pytest.raises(ValidationError, match="may not ship"):
-        fulfilment.ship(actor=BrandStaffFactory(brand=order.brand, role=BrandRole.FINANCE), order_id=order.pk, carrier="x", tracking_no="y")
+        fulfilment.ship(
+            actor=BrandStaffFactory(brand=order.brand, role=BrandRole.FINANCE),
+            order_id=order.pk,
+            carrier="x",
+            tracking_no="y",
+        )
     with pytest.raises(Order.DoesNotExist):
-        fulfilment.ship(actor=BrandStaffFactory(role=BrandRole.OWNER), order_id=order.pk, carrier="x", tracking_no="y")
+        fulfilment.ship(
+            actor=BrandStaffFactory(role=BrandRole.OWNER), order_id=order.pk, carrier="x", tracking_no="y"
+        )
     with pytest.raises(Order.DoesNotExist):
         fulfilment.confirm_receipt(consumer=UserFactory(), order_id=order.pk)
 
@@ -208,7 +223,12 @@ def test_auto_confirm_and_settlement_timers(shop):
     checkout = _buy(shop, tea=1, towel=0)
     pay_checkout(checkout)
     order = checkout.orders.get()
-    fulfilment.ship(actor=BrandStaffFactory(brand=order.brand, role=BrandRole.OPERATIONS), order_id=order.pk, carrier="x", tracking_no="y")
+    fulfilment.ship(
+        actor=BrandStaffFactory(brand=order.brand, role=BrandRole.OPERATIONS),
+        order_id=order.pk,
+        carrier="x",
+        tracking_no="y",
+    )
     clock.advance(timedelta(days=11))
     run_pending()
     clock.advance(timedelta(minutes=2))

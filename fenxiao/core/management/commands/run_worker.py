@@ -11,10 +11,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="run what is due now, then exit")
-        parser.add_argument("--idle-sleep", type=float, default=0.5, help="seconds to wait when nothing is due")
-        parser.add_argument("--report-every", type=float, default=60.0, help="seconds between queue-depth lines")
+        parser.add_argument(
+            "--idle-sleep", type=float, default=0.5, help="seconds to wait when nothing is due"
+        )
+        parser.add_argument(
+            "--report-every", type=float, default=60.0, help="seconds between queue-depth lines"
+        )
 
-    def handle(self, *args, once: bool = False, idle_sleep: float = 0.5, report_every: float = 60.0, **options) -> None:
+    def handle(
+        self, *args, once: bool = False, idle_sleep: float = 0.5, report_every: float = 60.0, **options
+    ) -> None:
         owner = worker_id()
         stopping = False
 
