@@ -1,19 +1,29 @@
-"""Distribution: distributors and their micro-stores.  (Programs, links, commissions: issue 4.)"""
+"""Social distribution: programs, distributors' memberships, micro-stores, share links,
+visits, customer bindings and commissions.
+
+Rules the database enforces: rates are basis points within 0..10000; level 1 + level 2 never
+exceed 100% of the price paid; there is no third level (no field for one) and no joining fee
+(no field for one either); a store price is per SKU and checked against the band by services.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from fenxiao.accounts.models import Brand
+from fenxiao.catalog.models import Product, Sku
+
+User = settings.AUTH_USER_MODEL
 
 
 class DistributorProfile(models.Model):
     """A person who sells brands' goods through a micro-store.  Holds no stock, sets no price
     outside the band its brand allows."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="distributor"
-    )
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="distributor")
     store_name = models.CharField(_("store name"), max_length=60)
     intro = models.CharField(_("introduction"), max_length=200, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to="distributors/", blank=True)
@@ -25,3 +35,229 @@ class DistributorProfile(models.Model):
 
     def __str__(self) -> str:
         return self.store_name
+
+
+class JoinMode(models.TextChoices):
+    OPEN = "open", _("Anyone may join")
+    APPROVAL = "approval", _("By application with approval")
+
+
+class BindingMode(models.TextChoices):
+    FIRST_TOUCH = "first_touch", _("First touch: the first distributor keeps the customer")
+    LAST_TOUCH = "last_touch", _("Last touch: a new share link takes over")
+    ON_SIGNUP = "on_signup", _("On sign-up only")
+
+
+class DistributionProgram(models.Model):
+    brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="distribution_program")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    join_mode = models.CharField(
+        _("who may join"), max_length=10, choices=JoinMode.choices, default=JoinMode.APPROVAL
+    )
+    application_fields = models.JSONField(_("application form fields"), default=list, blank=True)
+    binding_mode = models.CharField(
+        _("binding"), max_length=12, choices=BindingMode.choices, default=BindingMode.FIRST_TOUCH
+    )
+    binding_days = models.PositiveIntegerField(_("binding validity (days, 0 = permanent)"), default=30)
+    level1_bps = models.PositiveIntegerField(_("level-1 rate (basis points)"), default=1000)
+    level2_enabled = models.BooleanField(_("level 2 enabled"), default=False)
+    level2_bps = models.PositiveIntegerField(_("level-2 rate (basis points)"), default=0)
+    freeze_days = models.PositiveIntegerField(_("freeze days after completion"), default=7)
+    self_purchase_commission = models.BooleanField(_("commission on own purchases"), default=False)
+    min_withdrawal = models.PositiveIntegerField(_("minimum withdrawal (fen)"), default=1000)
+    withdrawal_fee_bps = models.PositiveIntegerField(_("withdrawal fee (basis points)"), default=0)
+
+    class Meta:
+        verbose_name = _("distribution program")
+        constraints = [
+            models.CheckConstraint(condition=Q(level1_bps__lte=10000), name="program_level1_at_most_100pct"),
+            models.CheckConstraint(
+                condition=Q(level1_bps__lte=10000 - F("level2_bps")), name="program_levels_at_most_100pct"
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawal_fee_bps__lte=10000), name="program_withdrawal_fee_at_most_100pct"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"program of {self.brand}"
+
+
+class ProductCommissionRate(models.Model):
+    """A per-product level-1 rate that overrides the program's."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="commission_rate")
+    level1_bps = models.PositiveIntegerField(_("level-1 rate (basis points)"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(level1_bps__lte=10000), name="product_rate_at_most_100pct")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.level1_bps} bps"
+
+
+class MembershipStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class DistributorMembership(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="distributor_memberships")
+    distributor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="distributor_memberships")
+    status = models.CharField(
+        _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.APPLIED
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    inviter = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitees"
+    )
+    applied_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "distributor"], name="one_membership_per_brand"),
+            models.CheckConstraint(condition=~Q(inviter=F("distributor")), name="membership_not_own_inviter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distributor} @ {self.brand} ({self.status})"
+
+
+class StoreSkuPrice(models.Model):
+    """A SKU picked into a distributor's micro-store at the distributor's own price (inside the band)."""
+
+    distributor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_prices")
+    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="store_prices")
+    price = models.PositiveIntegerField(_("store price (fen)"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["distributor", "sku"], name="one_store_price_per_sku"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="store_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.distributor_id}/{self.sku_id}: {self.price}"
+
+
+class DistributorNotice(models.Model):
+    distributor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="distributor_notices")
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class LinkKind(models.TextChoices):
+    STORE = "store", _("Store")
+    PRODUCT = "product", _("Product")
+    INVITE = "invite", _("Invitation")
+
+
+class ShareLink(models.Model):
+    code = models.CharField(max_length=12, unique=True)
+    distributor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="share_links")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="share_links")
+    kind = models.CharField(max_length=8, choices=LinkKind.choices)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["distributor", "brand", "kind"],
+                condition=Q(product__isnull=True),
+                name="one_link_per_store_or_invite",
+            ),
+            models.UniqueConstraint(
+                fields=["distributor", "product"],
+                condition=Q(product__isnull=False),
+                name="one_link_per_product",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="product", product__isnull=False) | ~Q(kind="product"),
+                name="product_link_has_product",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Visit(models.Model):
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="visits")
+    visitor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    session_key = models.CharField(max_length=40, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["link", "at"], name="visit_link_at")]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} at {self.at}"
+
+
+class CustomerBinding(models.Model):
+    """Which distributor a consumer belongs to, per brand, and until when."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="customer_bindings")
+    consumer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="bindings")
+    distributor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="bound_customers")
+    bound_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    link = models.ForeignKey(ShareLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "consumer"], name="one_binding_per_brand_customer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer_id} → {self.distributor_id} @ {self.brand_id}"
+
+
+class CommissionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    AVAILABLE = "available", _("Available")
+    REVERSED = "reversed", _("Reversed")
+
+
+class Commission(models.Model):
+    order = models.ForeignKey("trade.Order", on_delete=models.PROTECT, related_name="commissions")
+    distributor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="commissions")
+    level = models.PositiveSmallIntegerField()
+    base_amount = models.PositiveIntegerField(
+        help_text="paid price of the goods, after discounts, without shipping"
+    )
+    rate_bps = models.PositiveIntegerField()
+    amount = models.PositiveIntegerField()
+    reversed_amount = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=CommissionStatus.choices, default=CommissionStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    available_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "level"], name="one_commission_per_order_level"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="commission_at_most_two_levels"),
+            models.CheckConstraint(condition=Q(amount__lte=F("base_amount")), name="commission_within_base"),
+            models.CheckConstraint(
+                condition=Q(reversed_amount__lte=F("amount")), name="commission_reversal_within_amount"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"L{self.level} {self.amount} for {self.order_id}"

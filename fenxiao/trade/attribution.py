@@ -3,14 +3,15 @@ registering a resolver; without one, orders carry no distributor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Attribution:
     distributor: object | None = None
     inviter: object | None = None
+    unit_prices: Mapping[int, int] = field(default_factory=dict)  # sku id → the distributor's store price
 
 
 _resolver: Callable[..., Attribution] | None = None

@@ -63,11 +63,16 @@ def place_order(
         skus.append((sku, quantity))
     from fenxiao.trade.attribution import attribution_for
 
-    priced = pricing.price(skus, consumer=consumer, province=address.province)
+    attributions = {}
+    for sku, _quantity in skus:
+        if sku.brand_id not in attributions:
+            attributions[sku.brand_id] = attribution_for(consumer=consumer, brand=sku.product.brand)
+    unit_prices = {k: v for a in attributions.values() for k, v in a.unit_prices.items()}
+    priced = pricing.price(skus, consumer=consumer, province=address.province, unit_prices=unit_prices)
     checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
     now = clock.now()
     for priced_order in priced.orders:
-        attribution = attribution_for(consumer=consumer, brand=priced_order.brand)
+        attribution = attributions[priced_order.brand.pk]
         order = Order.objects.create(
             checkout=checkout,
             consumer=consumer,

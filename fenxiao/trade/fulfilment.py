@@ -13,6 +13,7 @@ from fenxiao.core import clock
 from fenxiao.core.money import apply_bps
 from fenxiao.ledger import services as ledger
 
+from . import hooks
 from .errors import TradeError
 from .models import Order, OrderStatus, Shipment, ShipmentLine
 from .orders import lock_order, transition
@@ -126,4 +127,6 @@ def settle(order_id: int) -> Order | None:
     order.settled_brand_amount = goods - fee + shipping
     order.settled_fee = fee
     order.save(update_fields=["settled_at", "settled_brand_amount", "settled_fee"])
+    for hook in hooks.AFTER_SETTLEMENT:
+        hook(order)
     return order

@@ -13,6 +13,7 @@ from fenxiao.ledger import services as ledger
 from fenxiao.payments.models import PaymentStatus, Refund, RefundStatus
 from fenxiao.payments.services import refund_payment
 
+from . import hooks
 from .errors import TradeError
 from .models import Order, OrderStatus
 
@@ -55,6 +56,8 @@ def on_refund_succeeded(refund: Refund) -> None:
     order_id = int(refund.reference.split(":")[1])
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.settled_at is None:
+        for hook in hooks.REFUND_BEFORE_SETTLEMENT:
+            hook(order, refund.amount)
         ledger.record_refund(
             refund_reference=refund.out_refund_no,
             brand=order.brand_id,
