@@ -15,6 +15,7 @@ urlpatterns = [
     path("trade/", include("fenxiao.trade.urls")),
     path("payments/", include("fenxiao.payments.urls")),
     path("platform/ledger/", include("fenxiao.ledger.urls")),
+    path("", include("fenxiao.distribution.urls")),
     path("", include("fenxiao.web.urls")),
     # Uploaded images.  In production put a reverse proxy in front (docs/deployment.md);
     # Django's static serve never executes a file, it only streams it with a guessed type.

@@ -52,6 +52,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=data["password1"],
             display_name=data["display_name"],
         )
+        request.session["just_signed_up"] = True  # read by sign-in receivers (e.g. share-link binding)
         login(request, user, backend=BACKEND)
         messages.success(request, _("Welcome to fenxiao!"))
         return redirect(_next_url(request))

@@ -6,3 +6,8 @@ class DistributionConfig(AppConfig):
     name = "fenxiao.distribution"
     label = "distribution"
     verbose_name = _("Distribution")
+
+    def ready(self) -> None:
+        from . import commissions, signals  # noqa: F401 — signal receivers
+
+        commissions.register()

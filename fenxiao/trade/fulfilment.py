@@ -113,7 +113,11 @@ def settle(order_id: int) -> Order | None:
     order = lock_order(order_id)
     if order.status != OrderStatus.COMPLETED or order.settled_at is not None:
         return None
+    delays = [fn(order) for fn in hooks.SETTLEMENT_DELAY]
+    if delays and order.completed_at + max(delays) > clock.now():
+        return None  # still frozen
     goods, shipping, fee = settlement_amounts(order)
+    commissions = hooks.commissions_of(order)
     if goods + shipping > 0:
         ledger.record_order_settlement(
             order_reference=order.reference,
@@ -121,10 +125,11 @@ def settle(order_id: int) -> Order | None:
             goods_amount=goods,
             shipping_amount=shipping,
             platform_fee=fee,
+            commissions=commissions,
             idempotency_key=f"settle:{order.pk}",
         )
     order.settled_at = clock.now()
-    order.settled_brand_amount = goods - fee + shipping
+    order.settled_brand_amount = goods - fee - sum(commissions.values()) + shipping
     order.settled_fee = fee
     order.save(update_fields=["settled_at", "settled_brand_amount", "settled_fee"])
     for hook in hooks.AFTER_SETTLEMENT:

@@ -6,6 +6,7 @@ from fenxiao.ledger import services as ledger
 from fenxiao.payments.hooks import register_payment_handler
 from fenxiao.payments.models import Payment
 
+from . import hooks
 from .checkout import PAYMENT_PURPOSE
 from .models import Checkout, OrderStatus
 from .orders import lock_order, transition
@@ -31,6 +32,8 @@ def on_payment_succeeded(payment: Payment) -> None:
                 actor_label="payment",
                 reason=payment.out_trade_no,
             )
+            for hook in hooks.ORDER_PAID:
+                hook(order)
         elif order.status == OrderStatus.CANCELLED:
             refund_order(
                 order_id=order.pk,

@@ -68,8 +68,13 @@ def on_refund_succeeded(refund: Refund) -> None:
         Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + refund.amount)
         return
     split = ledger.split_refund(
-        amount=refund.amount, brand_part=order.settled_brand_amount, fee=order.settled_fee, commissions={}
+        amount=refund.amount,
+        brand_part=order.settled_brand_amount,
+        fee=order.settled_fee,
+        commissions=hooks.commissions_of(order),
     )
+    for hook in hooks.CLAWBACK:
+        hook(order, dict(split.commission_parts))
     fee_part = min(split.fee_part, order.settled_fee - order.refunded_fee)
     ledger.record_refund(
         refund_reference=refund.out_refund_no,

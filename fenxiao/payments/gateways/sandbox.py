@@ -216,7 +216,7 @@ class SandboxGateway(PaymentGateway):
         return GatewayRefundResult(True, provider_refund_id="SR" + secrets.token_hex(10).upper())
 
 
-def provider_pay(txn: SandboxTransaction, *, succeed: bool = True) -> SandboxTransaction:
+def provider_pay(txn: SandboxTransaction, *, succeed: bool = True, notify: bool = True) -> SandboxTransaction:
     """The consumer confirmed on the cashier page: the provider records it and queues the notification."""
     from fenxiao.core.jobs import enqueue
 
@@ -228,7 +228,7 @@ def provider_pay(txn: SandboxTransaction, *, succeed: bool = True) -> SandboxTra
         txn.transaction_id = "4200" + str(int(time.time())) + secrets.token_hex(5)
         txn.success_time = clock.now()
         txn.save()
-        if succeed:
+        if succeed and notify:
             enqueue("payments.sandbox_notify", {"txn": txn.pk})
     return txn
 
@@ -260,6 +260,6 @@ def pay_in_sandbox(
     from fenxiao.payments import services
 
     SandboxGateway().start(payment, return_url="/", notify_url=notify_url)
-    txn = provider_pay(SandboxTransaction.objects.get(out_trade_no=payment.out_trade_no))
+    txn = provider_pay(SandboxTransaction.objects.get(out_trade_no=payment.out_trade_no), notify=False)
     headers, body = signed_notification("TRANSACTION.SUCCESS", transaction_resource(txn))
     return [services.handle_notification("sandbox", headers, body)[0] for _ in range(deliveries)]

@@ -1,0 +1,289 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fenxiao.accounts.roles import BrandRole
+from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
+from fenxiao.catalog import services as catalog
+from fenxiao.catalog.tests.factories import SkuFactory
+from fenxiao.core import clock
+from fenxiao.distribution import services
+from fenxiao.distribution.commissions import attribution_for_order
+from fenxiao.distribution.models import (
+    BindingMode,
+    Commission,
+    CommissionStatus,
+    DistributionProgram,
+    DistributorNotice,
+    LinkKind,
+    MembershipStatus,
+    ProductCommissionRate,
+    StoreSkuPrice,
+)
+from fenxiao.ledger import selectors as ledger
+from fenxiao.trade import fulfilment, refunds
+from fenxiao.trade.checkout import place_order
+from fenxiao.trade.tests.factories import AddressFactory, pay_checkout
+
+from .factories import distributor_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def brand_setup():
+    sku = SkuFactory(retail_price=10000, price_min=9000, price_max=12000, stock=100)
+    owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
+    return sku, owner
+
+
+def _program(brand, **fields):
+    program = services.program_for(brand)
+    for k, v in fields.items():
+        setattr(program, k, v)
+    program.save()
+    return program
+
+
+def _buy(consumer, sku, quantity=1):
+    address = AddressFactory(consumer=consumer)
+    checkout = place_order(consumer=consumer, address_id=address.pk, items=[(sku.pk, quantity)])
+    pay_checkout(checkout)
+    return checkout.orders.get()
+
+
+def test_rates_can_never_exceed_100_percent_or_make_three_levels(brand_setup):
+    _, owner = brand_setup
+    services.program_for(owner.brand)
+    with pytest.raises(ValidationError, match="100%"):
+        services.update_program(actor=owner, level1_bps=8000, level2_enabled=True, level2_bps=3000)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DistributionProgram.objects.filter(brand=owner.brand).update(level1_bps=9000, level2_bps=2000)
+    assert not hasattr(DistributionProgram, "level3_bps") and not hasattr(DistributionProgram, "join_fee")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Commission.objects.create(
+            order_id=1,
+            distributor=owner.user,
+            level=3,
+            base_amount=1,
+            rate_bps=1,
+            amount=1,
+            created_at=clock.now(),
+        )
+
+
+def test_customer_service_cannot_change_the_program(brand_setup):
+    sku, _ = brand_setup
+    with pytest.raises(PermissionDenied):
+        services.update_program(
+            actor=BrandStaffFactory(brand=sku.brand, role=BrandRole.CUSTOMER_SERVICE), level1_bps=100
+        )
+
+
+def test_store_price_inside_band_and_clamped_when_band_narrows(brand_setup):
+    sku, owner = brand_setup
+    member = distributor_of(sku.brand)
+    with pytest.raises(ValidationError, match="between ¥90.00 and ¥120.00"):
+        services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=12500)
+    services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=11800)
+    catalog.bulk_update_skus(actor=owner, changes=[catalog.SkuChange(sku_id=sku.pk, price_max=11000)])
+    assert StoreSkuPrice.objects.get().price == 11000
+    assert "¥118.00 to ¥110.00" in DistributorNotice.objects.get(distributor=member.distributor).message
+
+
+def test_applied_or_suspended_distributor_cannot_price_or_share(brand_setup):
+    sku, owner = brand_setup
+    member = distributor_of(sku.brand, status=MembershipStatus.APPLIED)
+    with pytest.raises(PermissionDenied):
+        services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=None)
+    services.decide_membership(actor=owner, membership_id=member.pk, action="approve")
+    services.share_link(distributor=member.distributor, brand=sku.brand)
+    services.decide_membership(actor=owner, membership_id=member.pk, action="suspend", reason="违规")
+    with pytest.raises(PermissionDenied):
+        services.share_link(
+            distributor=member.distributor, brand=sku.brand, kind=LinkKind.PRODUCT, product=sku.product
+        )
+
+
+@pytest.mark.parametrize(
+    ("mode", "second_link_takes_over"), [(BindingMode.FIRST_TOUCH, False), (BindingMode.LAST_TOUCH, True)]
+)
+def test_binding_modes_across_time(brand_setup, mode, second_link_takes_over):
+    sku, _ = brand_setup
+    _program(sku.brand, binding_mode=mode, binding_days=30)
+    first, second = distributor_of(sku.brand), distributor_of(sku.brand)
+    consumer = UserFactory()
+    link_a = services.share_link(distributor=first.distributor, brand=sku.brand)
+    link_b = services.share_link(distributor=second.distributor, brand=sku.brand)
+    services.record_visit(link=link_a, visitor=consumer)
+    clock.advance(timedelta(days=3))
+    services.record_visit(link=link_b, visitor=consumer)
+    expected = second.distributor if second_link_takes_over else first.distributor
+    assert attribution_for_order(consumer=consumer, brand=sku.brand).distributor == expected
+    clock.advance(timedelta(days=31))
+    assert attribution_for_order(consumer=consumer, brand=sku.brand).distributor is None  # expired
+    services.record_visit(link=link_b, visitor=consumer)
+    assert attribution_for_order(consumer=consumer, brand=sku.brand).distributor == second.distributor
+
+
+def test_permanent_binding(brand_setup):
+    sku, _ = brand_setup
+    _program(sku.brand, binding_days=0)
+    member, consumer = distributor_of(sku.brand), UserFactory()
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    clock.advance(timedelta(days=3650))
+    assert attribution_for_order(consumer=consumer, brand=sku.brand).distributor == member.distributor
+
+
+def test_on_signup_mode_binds_only_new_signups(client, brand_setup):
+    sku, _ = brand_setup
+    _program(sku.brand, binding_mode=BindingMode.ON_SIGNUP)
+    member = distributor_of(sku.brand)
+    link = services.share_link(distributor=member.distributor, brand=sku.brand)
+    existing = UserFactory()
+    services.record_visit(link=link, visitor=existing)
+    assert attribution_for_order(consumer=existing, brand=sku.brand).distributor is None
+    client.get(f"/s/{link.code}")
+    client.post(
+        "/accounts/signup/",
+        {"phone": "13712340000", "password1": "Tea-leaf-2026!", "password2": "Tea-leaf-2026!"},
+    )
+    from fenxiao.accounts.models import User
+
+    newcomer = User.objects.get(phone="13712340000")
+    assert attribution_for_order(consumer=newcomer, brand=sku.brand).distributor == member.distributor
+
+
+def test_share_link_redirect_records_visit_and_binds_after_sign_in(client, brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    link = services.share_link(
+        distributor=member.distributor, brand=sku.brand, kind=LinkKind.PRODUCT, product=sku.product
+    )
+    response = client.get(f"/s/{link.code}")
+    assert response.status_code == 302 and response.url == f"/shop/p/{sku.product_id}/"
+    assert link.visits.count() == 1
+    consumer = UserFactory()
+    client.force_login(consumer)  # force_login sends user_logged_in too
+    assert attribution_for_order(consumer=consumer, brand=sku.brand).distributor == member.distributor
+    assert client.get("/s/nope").status_code == 404
+
+
+def test_self_purchase_commission_on_and_off(brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=member.distributor
+    )
+    assert attribution_for_order(consumer=member.distributor, brand=sku.brand).distributor is None
+    _program(sku.brand, self_purchase_commission=True)
+    assert (
+        attribution_for_order(consumer=member.distributor, brand=sku.brand).distributor == member.distributor
+    )
+
+
+def test_commissions_pending_then_available_after_freeze_then_clawed_back(brand_setup):
+    sku, owner = brand_setup
+    _program(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=500, freeze_days=7)
+    inviter = distributor_of(sku.brand)
+    member = distributor_of(sku.brand, inviter=inviter.distributor)
+    consumer = UserFactory()
+    services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=11000)
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    order = _buy(consumer, sku, quantity=2)
+    assert order.lines.get().unit_price == 11000  # the distributor's store price
+    level1, level2 = order.commissions.order_by("level")
+    assert (level1.distributor_id, level1.amount, level2.distributor_id, level2.amount) == (
+        member.distributor_id,
+        2200,
+        inviter.distributor_id,
+        1100,
+    )
+    wallet = ledger.distributor_wallet(brand_id=sku.brand_id, user_id=member.distributor_id)
+    assert wallet["pending"] == 2200 and wallet["available"] == 0
+    fulfilment.ship(actor=owner, order_id=order.pk, carrier="顺丰", tracking_no="1")
+    fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
+    assert fulfilment.settle(order.pk) is None  # frozen for 7 days
+    clock.advance(timedelta(days=7, minutes=1))
+    assert fulfilment.settle(order.pk) is not None
+    wallet = ledger.distributor_wallet(brand_id=sku.brand_id, user_id=member.distributor_id)
+    assert wallet["pending"] == 0 and wallet["available"] == 2200
+    refunds.refund_order(order_id=order.pk, amount=11000, reason="退一件", reference="half")
+    level1.refresh_from_db()
+    assert level1.reversed_amount == 1100
+    assert (
+        ledger.distributor_wallet(brand_id=sku.brand_id, user_id=member.distributor_id)["available"] == 1100
+    )
+    assert ledger.trial_balance() == 0 and ledger.balances_match_lines()
+
+
+def test_per_product_override_and_partial_refund_before_settlement(brand_setup):
+    sku, _ = brand_setup
+    ProductCommissionRate.objects.create(product=sku.product, level1_bps=2000)
+    member = distributor_of(sku.brand)
+    consumer = UserFactory()
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    order = _buy(consumer, sku, quantity=4)
+    commission = order.commissions.get()
+    assert commission.amount == 8000
+    refunds.refund_order(order_id=order.pk, amount=10000, reason="退一件", reference="one")
+    commission.refresh_from_db()
+    assert commission.reversed_amount == 2000 and commission.status == CommissionStatus.PENDING
+    assert ledger.distributor_wallet(brand_id=sku.brand_id, user_id=member.distributor_id)["pending"] == 6000
+
+
+def test_suspended_distributor_stops_earning_but_keeps_earned(brand_setup):
+    sku, owner = brand_setup
+    member, consumer = distributor_of(sku.brand), UserFactory()
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    first = _buy(consumer, sku)
+    services.decide_membership(actor=owner, membership_id=member.pk, action="suspend", reason="违规")
+    second = _buy(consumer, sku)
+    assert first.commissions.count() == 1 and second.distributor is None and second.commissions.count() == 0
+    assert ledger.distributor_wallet(brand_id=sku.brand_id, user_id=member.distributor_id)["pending"] == 1000
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.tuples(st.integers(1, 3), st.integers(0, 30000), st.booleans()), min_size=1, max_size=6))
+def test_wallet_equals_commissions_minus_clawbacks(purchases):
+    sku = SkuFactory(retail_price=10000, price_min=9000, price_max=12000, stock=100)
+    owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
+    member, consumer = distributor_of(sku.brand), UserFactory()
+    _program(sku.brand, freeze_days=0)
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    paid_goods = 0
+    for quantity, refund, settle_first in purchases:
+        order = _buy(consumer, sku, quantity)
+        paid_goods += order.paid_amount - order.shipping_amount
+        if settle_first:
+            fulfilment.ship(actor=owner, order_id=order.pk, carrier="x", tracking_no="y")
+            fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
+            fulfilment.settle(order.pk)
+        refund = min(refund, order.paid_amount)
+        if refund:
+            refunds.refund_order(order_id=order.pk, amount=refund, reason="x", reference=f"r{order.pk}")
+    wallet = ledger.distributor_wallet(brand_id=sku.brand_id, user_id=member.distributor_id)
+    earned = sum(
+        c.amount - c.reversed_amount for c in Commission.objects.filter(distributor=member.distributor)
+    )
+    assert wallet["pending"] + wallet["available"] + wallet["withdrawn"] + wallet["withdrawing"] == earned
+    assert sum(c.amount for c in Commission.objects.filter(distributor=member.distributor)) <= paid_goods
+    assert ledger.trial_balance() == 0
