@@ -8,6 +8,7 @@ class DistributionConfig(AppConfig):
     verbose_name = _("Distribution")
 
     def ready(self) -> None:
-        from . import commissions, signals  # noqa: F401 — signal receivers
+        from . import commissions, signals, withdrawals  # noqa: F401 — signal receivers
 
         commissions.register()
+        withdrawals.register()

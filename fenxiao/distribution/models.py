@@ -261,3 +261,43 @@ class Commission(models.Model):
 
     def __str__(self) -> str:
         return f"L{self.level} {self.amount} for {self.order_id}"
+
+
+class WithdrawalStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved, paying out")
+    PAID = "paid", _("Paid out")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Payout failed")
+
+
+class Withdrawal(models.Model):
+    distributor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="withdrawals")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="withdrawals")
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    fee = models.PositiveIntegerField(_("fee (fen)"), default=0)
+    status = models.CharField(
+        max_length=10, choices=WithdrawalStatus.choices, default=WithdrawalStatus.REQUESTED
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    transfer = models.OneToOneField(
+        "payments.Transfer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="withdrawal_amount_positive"),
+            models.CheckConstraint(condition=Q(fee__lte=F("amount")), name="withdrawal_fee_within_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"withdrawal {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"withdrawal:{self.pk}"

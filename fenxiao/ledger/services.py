@@ -276,16 +276,18 @@ def record_withdrawal_requested(
 
 
 def record_withdrawal_paid(
-    *, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str
+    *, brand: Brand | int, user, amount: int, reference: str, idempotency_key: str, fee: int = 0
 ) -> JournalEntry:
+    """``amount`` leaves the distributor's withdrawing balance: ``amount − fee`` is paid out,
+    ``fee`` is the platform's withdrawal fee."""
+    lines = [
+        (account(AccountCode.COMMISSION_WITHDRAWING, brand=brand, user=user), amount),
+        (_cash(), -(amount - fee)),
+    ]
+    if fee:
+        lines.append((account(AccountCode.PLATFORM_FEE_REVENUE), -fee))
     return post_entry(
-        kind="withdrawal_paid",
-        reference=reference,
-        lines=[
-            (account(AccountCode.COMMISSION_WITHDRAWING, brand=brand, user=user), amount),
-            (_cash(), -amount),
-        ],
-        idempotency_key=idempotency_key,
+        kind="withdrawal_paid", reference=reference, lines=lines, idempotency_key=idempotency_key
     )
 
 

@@ -14,6 +14,8 @@ class PaymentHandler:
     on_succeeded: Callable
     on_refund_succeeded: Callable | None = None
     on_refund_failed: Callable | None = None
+    on_transfer_succeeded: Callable | None = None
+    on_transfer_failed: Callable | None = None
 
 
 HANDLERS: dict[str, PaymentHandler] = {}
@@ -25,8 +27,12 @@ def register_payment_handler(
     on_succeeded: Callable,
     on_refund_succeeded: Callable | None = None,
     on_refund_failed: Callable | None = None,
+    on_transfer_succeeded: Callable | None = None,
+    on_transfer_failed: Callable | None = None,
 ) -> None:
-    HANDLERS[purpose] = PaymentHandler(on_succeeded, on_refund_succeeded, on_refund_failed)
+    HANDLERS[purpose] = PaymentHandler(
+        on_succeeded, on_refund_succeeded, on_refund_failed, on_transfer_succeeded, on_transfer_failed
+    )
 
 
 def handler_for(purpose: str) -> PaymentHandler | None:

@@ -107,6 +107,41 @@ class Refund(models.Model):
         super().save(*args, **kwargs)
 
 
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Processing")
+    SUCCEEDED = "succeeded", _("Paid out")
+    FAILED = "failed", _("Payout failed")
+
+
+class Transfer(models.Model):
+    """A payout to a person's wallet at the provider (e.g. a distributor's withdrawal)."""
+
+    out_batch_no = models.CharField(max_length=32, unique=True, editable=False)
+    payee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers")
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    description = models.CharField(max_length=60)
+    gateway = models.CharField(max_length=20)
+    purpose = models.CharField(max_length=30)
+    reference = models.CharField(max_length=80, unique=True)
+    status = models.CharField(max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING)
+    provider_transfer_id = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.out_batch_no
+
+    def save(self, *args, **kwargs):
+        if not self.out_batch_no:
+            self.out_batch_no = new_trade_no("T")
+        super().save(*args, **kwargs)
+
+
 class NotificationLog(models.Model):
     """Every notification received, verified or not (the audit trail and the replay guard)."""
 

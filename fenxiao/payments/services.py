@@ -16,7 +16,7 @@ from fenxiao.core import clock
 
 from .gateways.base import InvalidNotification, PaymentAction
 from .hooks import handler_for
-from .models import NotificationLog, Payment, PaymentStatus, Refund, RefundStatus
+from .models import NotificationLog, Payment, PaymentStatus, Refund, RefundStatus, Transfer, TransferStatus
 from .registry import default_gateway_name, get_gateway
 
 log = logging.getLogger("fenxiao.payments")
@@ -211,3 +211,37 @@ def _finish_refund(
     elif handler and handler.on_refund_failed:
         handler.on_refund_failed(refund)
     return refund
+
+
+@transaction.atomic
+def create_transfer(
+    *, payee, amount: int, purpose: str, reference: str, description: str, gateway: str | None = None
+) -> Transfer:
+    """Pay out to a person through the gateway (idempotent per ``reference``); the purpose's
+    handler hears the outcome in the same transaction."""
+    existing = Transfer.objects.filter(reference=reference).first()
+    if existing:
+        return existing
+    if amount <= 0:
+        raise PaymentError(_("Nothing to pay out."))
+    transfer = Transfer.objects.create(
+        payee=payee,
+        amount=amount,
+        purpose=purpose,
+        reference=reference,
+        description=description[:60],
+        gateway=gateway or default_gateway_name(),
+    )
+    result = get_gateway(transfer.gateway).transfer(transfer)
+    if result.pending:
+        return transfer
+    transfer.status = TransferStatus.SUCCEEDED if result.succeeded else TransferStatus.FAILED
+    transfer.provider_transfer_id = result.provider_refund_id
+    transfer.failure_reason = result.failure_reason[:200]
+    transfer.finished_at = clock.now()
+    transfer.save(update_fields=["status", "provider_transfer_id", "failure_reason", "finished_at"])
+    handler = handler_for(purpose)
+    callback = handler and (handler.on_transfer_succeeded if result.succeeded else handler.on_transfer_failed)
+    if callback:
+        callback(transfer)
+    return transfer

@@ -84,3 +84,7 @@ class PaymentGateway(ABC):
 
     @abstractmethod
     def refund(self, refund) -> GatewayRefundResult: ...
+
+    @abstractmethod
+    def transfer(self, transfer) -> GatewayRefundResult:
+        """Pay ``transfer.amount`` to the payee's wallet; the same result shape as a refund."""

@@ -7,7 +7,8 @@ is AES-256-GCM encrypted with the APIv3-style key, signed with the provider's RS
 -Serial`` headers.  The merchant side (:meth:`SandboxGateway.parse_notification`) verifies all
 of it before anything is believed.
 
-Test hooks: a refund whose reason contains ``sandbox-fail`` is refused by the provider.
+Test hooks: a refund whose reason, or a payout whose description, contains ``sandbox-fail`` is
+refused by the provider.
 """
 
 from __future__ import annotations
@@ -199,6 +200,11 @@ class SandboxGateway(PaymentGateway):
         SandboxTransaction.objects.filter(out_trade_no=payment.out_trade_no, state="NOTPAY").update(
             state="CLOSED"
         )
+
+    def transfer(self, transfer) -> GatewayRefundResult:
+        if "sandbox-fail" in transfer.description:
+            return GatewayRefundResult(False, failure_reason="sandbox refused the payout (test hook)")
+        return GatewayRefundResult(True, provider_refund_id="ST" + secrets.token_hex(10).upper())
 
     def refund(self, refund) -> GatewayRefundResult:
         txn = (
