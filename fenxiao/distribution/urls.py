@@ -1,9 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import centre_views, views
 
 app_name = "distribution"
 
 urlpatterns = [
     path("s/<str:code>", views.share_redirect, name="share"),
+    path("d/", centre_views.centre, name="centre"),
+    path("d/join/<int:brand_id>/", centre_views.join, name="join"),
+    path("d/market/<int:brand_id>/", centre_views.market, name="market"),
+    path("d/share/<int:brand_id>/", centre_views.share, name="share_page"),
+    path("d/poster/<str:code>.png", centre_views.poster, name="poster"),
+    path("d/customers/", centre_views.customers, name="customers"),
+    path("d/orders/", centre_views.orders, name="orders"),
+    path("d/withdraw/<int:brand_id>/", centre_views.withdraw, name="withdraw"),
 ]

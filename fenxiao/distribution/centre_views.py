@@ -1,0 +1,217 @@
+"""The distributor centre (phone first).  Every view reads only the signed-in distributor's own
+store, customers, orders and earnings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fenxiao.accounts.models import Brand, BrandStatus
+from fenxiao.catalog.models import ProductStatus
+from fenxiao.core.money import MoneyFormatError, parse_yuan
+from fenxiao.ledger.selectors import distributor_wallet
+from fenxiao.trade.models import Order
+
+from . import services, withdrawals
+from .models import (
+    CustomerBinding,
+    DistributorMembership,
+    DistributorNotice,
+    LinkKind,
+    MembershipStatus,
+    ShareLink,
+    StoreSkuPrice,
+    Withdrawal,
+)
+from .posters import render_poster
+
+
+def _error(request: HttpRequest, exc: Exception) -> None:
+    messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+
+
+@login_required
+def centre(request: HttpRequest) -> HttpResponse:
+    profile = getattr(request.user, "distributor", None)
+    if request.method == "POST":
+        try:
+            services.become_distributor(
+                user=request.user,
+                store_name=request.POST.get("store_name", ""),
+                intro=request.POST.get("intro", ""),
+            )
+        except ValidationError as exc:
+            _error(request, exc)
+        return redirect("distribution:centre")
+    memberships = list(DistributorMembership.objects.filter(distributor=request.user).select_related("brand"))
+    joined = {m.brand_id for m in memberships}
+    for m in memberships:
+        m.wallet = distributor_wallet(brand_id=m.brand_id, user_id=request.user.pk)
+    return render(
+        request,
+        "distribution/centre.html",
+        {
+            "profile": profile,
+            "memberships": memberships,
+            "brands": Brand.objects.filter(status=BrandStatus.APPROVED).exclude(pk__in=joined),
+            "notices": DistributorNotice.objects.filter(distributor=request.user)[:10],
+            "withdrawals": Withdrawal.objects.filter(distributor=request.user).select_related("brand")[:20],
+        },
+    )
+
+
+@require_POST
+@login_required
+def join(request: HttpRequest, brand_id: int) -> HttpResponse:
+    brand = Brand.objects.filter(pk=brand_id, status=BrandStatus.APPROVED).first()
+    if brand is None:
+        raise Http404("No such brand.")
+    answers = {k.removeprefix("answer:"): v for k, v in request.POST.items() if k.startswith("answer:")}
+    try:
+        membership = services.apply_to_brand(
+            user=request.user, brand=brand, answers=answers, invite_code=request.POST.get("invite", "")
+        )
+    except ValidationError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, membership.get_status_display())
+    return redirect("distribution:centre")
+
+
+def _membership(request: HttpRequest, brand_id: int) -> DistributorMembership:
+    membership = (
+        DistributorMembership.objects.select_related("brand")
+        .filter(brand_id=brand_id, distributor=request.user, status=MembershipStatus.APPROVED)
+        .first()
+    )
+    if membership is None:
+        raise Http404("You are not a distributor of this brand.")
+    return membership
+
+
+@login_required
+def market(request: HttpRequest, brand_id: int) -> HttpResponse:
+    membership = _membership(request, brand_id)
+    if request.method == "POST":
+        try:
+            for key, value in request.POST.items():
+                if key.startswith("price-") and value.strip():
+                    services.set_store_price(
+                        distributor=request.user,
+                        sku_id=int(key.removeprefix("price-")),
+                        price=parse_yuan(value),
+                    )
+        except (ValidationError, PermissionDenied, MoneyFormatError, ValueError) as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Your store prices are saved."))
+        return redirect("distribution:market", brand_id)
+    products = membership.brand.products.filter(
+        status=ProductStatus.ON_SALE, distribution_enabled=True
+    ).prefetch_related("skus")
+    mine = dict(
+        StoreSkuPrice.objects.filter(distributor=request.user, sku__brand_id=brand_id).values_list(
+            "sku_id", "price"
+        )
+    )
+    return render(
+        request, "distribution/market.html", {"membership": membership, "products": products, "mine": mine}
+    )
+
+
+@login_required
+def share(request: HttpRequest, brand_id: int) -> HttpResponse:
+    membership = _membership(request, brand_id)
+    store_link = services.share_link(distributor=request.user, brand=membership.brand)
+    picked = {
+        sp.sku.product
+        for sp in StoreSkuPrice.objects.filter(
+            distributor=request.user, sku__brand_id=brand_id
+        ).select_related("sku__product")
+    }
+    product_links = [
+        services.share_link(
+            distributor=request.user, brand=membership.brand, kind=LinkKind.PRODUCT, product=p
+        )
+        for p in picked
+    ]
+    invite_link = (
+        services.share_link(distributor=request.user, brand=membership.brand, kind=LinkKind.INVITE)
+        if services.program_for(brand_id).level2_enabled
+        else None
+    )
+    return render(
+        request,
+        "distribution/share.html",
+        {
+            "membership": membership,
+            "store_link": store_link,
+            "product_links": product_links,
+            "invite_link": invite_link,
+            "base": request.build_absolute_uri("/").rstrip("/"),
+        },
+    )
+
+
+@login_required
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    link = (
+        ShareLink.objects.select_related("brand", "product", "distributor")
+        .filter(code=code, distributor=request.user)
+        .first()
+    )
+    if link is None:
+        raise Http404("No such link of yours.")
+    price = None
+    if link.product_id:
+        prices = list(
+            StoreSkuPrice.objects.filter(
+                distributor=request.user, sku__product_id=link.product_id
+            ).values_list("price", flat=True)
+        )
+        price = min(prices) if prices else link.product.min_retail_price
+    png = render_poster(link, request.build_absolute_uri(f"/s/{link.code}"), price=price)
+    return HttpResponse(png, content_type="image/png")
+
+
+@login_required
+def customers(request: HttpRequest) -> HttpResponse:
+    bindings = (
+        CustomerBinding.objects.filter(distributor=request.user)
+        .select_related("consumer", "brand")
+        .order_by("-bound_at")[:200]
+    )
+    return render(request, "distribution/customers.html", {"bindings": bindings})
+
+
+@login_required
+def orders(request: HttpRequest) -> HttpResponse:
+    mine = (
+        Order.objects.filter(distributor=request.user)
+        .select_related("brand", "consumer")
+        .prefetch_related("commissions")
+        .order_by("-id")[:100]
+    )
+    return render(request, "distribution/orders.html", {"orders": mine})
+
+
+@require_POST
+@login_required
+def withdraw(request: HttpRequest, brand_id: int) -> HttpResponse:
+    membership = _membership(request, brand_id)
+    try:
+        withdrawals.request_withdrawal(
+            distributor=request.user,
+            brand=membership.brand,
+            amount=parse_yuan(request.POST.get("amount", "")),
+        )
+    except (ValidationError, MoneyFormatError) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Withdrawal requested."))
+    return redirect("distribution:centre")
