@@ -72,7 +72,11 @@ class DistributionProgram(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(level1_bps__lte=10000), name="program_level1_at_most_100pct"),
             models.CheckConstraint(
-                condition=Q(level1_bps__lte=10000 - F("level2_bps")), name="program_levels_at_most_100pct"
+                condition=Q(level1_bps__lte=10000 - F("level2_bps")),
+                name="program_levels_at_most_100pct",
+                violation_error_message=_(
+                    "Level-1 and level-2 rates together may not exceed the price paid."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(withdrawal_fee_bps__lte=10000), name="program_withdrawal_fee_at_most_100pct"

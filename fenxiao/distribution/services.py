@@ -81,7 +81,7 @@ def update_program(*, actor: BrandStaff, **fields) -> DistributionProgram:
             raise ValidationError(_("Rates are between 0% and 100%."))
     level2 = program.level2_bps if program.level2_enabled else 0
     if program.level1_bps + level2 > 10000:
-        raise ValidationError(_("Level-1 and level-2 rates together may not exceed 100% of the price paid."))
+        raise ValidationError(_("Level-1 and level-2 rates together may not exceed the price paid."))
     program.save()
     return program
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("b/<int:brand_id>/", include("fenxiao.catalog.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.trade.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.accounts.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.distribution.console_urls")),
 ]

@@ -16,5 +16,9 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:import_products", _("Import products"), Perm.CATALOG_EDIT),
     ("console:orders", _("Orders"), Perm.ORDERS_VIEW),
     ("console:shipping", _("Shipping fees"), Perm.SETTINGS_MANAGE),
+    ("console:distribution_program", _("Distribution program"), Perm.DISTRIBUTION_MANAGE),
+    ("console:distributors", _("Distributors"), Perm.DISTRIBUTION_MANAGE),
+    ("console:distribution_customers", _("Customers and their distributors"), Perm.DISTRIBUTION_MANAGE),
+    ("console:withdrawals", _("Withdrawals"), Perm.FINANCE_VIEW),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
 ]

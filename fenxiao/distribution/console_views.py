@@ -1,0 +1,148 @@
+"""Brand console: the distribution program, distributors and their sales, customers' bindings,
+withdrawals.  Every view is guarded by ``brand_console`` and reads only the brand's own rows."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from fenxiao.accounts.decorators import brand_console
+from fenxiao.accounts.roles import Perm
+
+from . import services, withdrawals
+from .models import CustomerBinding, DistributionProgram, DistributorMembership, Withdrawal
+
+
+class ProgramForm(forms.ModelForm):
+    class Meta:
+        model = DistributionProgram
+        fields = sorted(services.PROGRAM_FIELDS - {"application_fields"})
+        help_texts = {"level1_bps": gettext_lazy("100 basis points = 1%.")}
+
+
+def _messages_of(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+@brand_console(Perm.DISTRIBUTION_MANAGE)
+def program(request: HttpRequest, brand_id: int) -> HttpResponse:
+    form = ProgramForm(request.POST or None, instance=services.program_for(brand_id))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_program(
+                actor=request.brand_staff, **{k: form.cleaned_data[k] for k in form.Meta.fields}
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Program saved."))
+            return redirect("console:distribution_program", brand_id)
+    return render(
+        request,
+        "distribution/console/program.html",
+        {"brand": request.brand, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@brand_console(Perm.DISTRIBUTION_MANAGE)
+def distributors(request: HttpRequest, brand_id: int) -> HttpResponse:
+    memberships = (
+        DistributorMembership.objects.filter(brand_id=brand_id)
+        .select_related("distributor", "distributor__distributor", "inviter")
+        .annotate(
+            sales=Sum(
+                "distributor__commissions__base_amount",
+                filter=Q(distributor__commissions__order__brand_id=brand_id),
+            ),
+            commission=Sum(
+                "distributor__commissions__amount",
+                filter=Q(distributor__commissions__order__brand_id=brand_id),
+            ),
+        )
+        .order_by("status", "-id")
+    )
+    customers = (
+        CustomerBinding.objects.filter(brand_id=brand_id).values("distributor").annotate(n=Count("id"))
+    )
+    counts = {row["distributor"]: row["n"] for row in customers}
+    for m in memberships:
+        m.customers = counts.get(m.distributor_id, 0)
+    return render(
+        request,
+        "distribution/console/distributors.html",
+        {"brand": request.brand, "memberships": memberships},
+    )
+
+
+@require_POST
+@brand_console(Perm.DISTRIBUTION_MANAGE)
+def decide(request: HttpRequest, brand_id: int, membership_id: int) -> HttpResponse:
+    try:
+        services.decide_membership(
+            actor=request.brand_staff,
+            membership_id=membership_id,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except DistributorMembership.DoesNotExist as exc:
+        from django.http import Http404
+
+        raise Http404(str(exc)) from exc
+    except ValidationError as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("console:distributors", brand_id)
+
+
+@brand_console(Perm.DISTRIBUTION_MANAGE)
+def customers(request: HttpRequest, brand_id: int) -> HttpResponse:
+    bindings = (
+        CustomerBinding.objects.filter(brand_id=brand_id)
+        .select_related("consumer", "distributor", "distributor__distributor")
+        .order_by("-bound_at")[:500]
+    )
+    return render(
+        request, "distribution/console/customers.html", {"brand": request.brand, "bindings": bindings}
+    )
+
+
+@brand_console(Perm.FINANCE_VIEW)
+def withdrawal_list(request: HttpRequest, brand_id: int) -> HttpResponse:
+    rows = Withdrawal.objects.filter(brand_id=brand_id).select_related(
+        "distributor", "distributor__distributor"
+    )[:200]
+    return render(
+        request, "distribution/console/withdrawals.html", {"brand": request.brand, "withdrawals": rows}
+    )
+
+
+@require_POST
+@brand_console(Perm.FINANCE_WITHDRAWALS)
+def withdrawal_decide(request: HttpRequest, brand_id: int, withdrawal_id: int) -> HttpResponse:
+    try:
+        if request.POST.get("action") == "approve":
+            withdrawal = withdrawals.approve_withdrawal(
+                actor=request.brand_staff, withdrawal_id=withdrawal_id
+            )
+            messages.success(request, withdrawal.get_status_display())
+        else:
+            withdrawals.reject_withdrawal(
+                actor=request.brand_staff, withdrawal_id=withdrawal_id, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Rejected."))
+    except Withdrawal.DoesNotExist as exc:
+        from django.http import Http404
+
+        raise Http404(str(exc)) from exc
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _messages_of(exc))
+    return redirect("console:withdrawals", brand_id)
