@@ -14,6 +14,7 @@ from fenxiao.core.events import publish
 from fenxiao.payments.services import create_payment
 
 from . import pricing
+from .attribution import Attribution, attribution_for
 from .cart import buyable_sku, check_quantity
 from .conf import unpaid_timeout
 from .errors import TradeError
@@ -35,6 +36,20 @@ def reserve_stock(sku: Sku, quantity: int) -> None:
     Product.objects.filter(pk=sku.product_id, total_stock__gte=quantity).update(
         total_stock=F("total_stock") - quantity
     )
+
+
+def price_for(
+    *, consumer, items: Sequence[tuple[Sku, int]], province: str
+) -> tuple[pricing.PricedCheckout, dict[int, Attribution]]:
+    """Price ``items`` for ``consumer`` exactly as an order would be: each brand's attribution
+    (the distributor's store prices) first, then the pricing pipeline.  The checkout page's
+    preview and :func:`place_order` both use this, so what is shown is what is charged."""
+    attributions: dict[int, Attribution] = {}
+    for sku, _quantity in items:
+        if sku.brand_id not in attributions:
+            attributions[sku.brand_id] = attribution_for(consumer=consumer, brand=sku.product.brand)
+    unit_prices = {k: v for a in attributions.values() for k, v in a.unit_prices.items()}
+    return pricing.price(items, consumer=consumer, province=province, unit_prices=unit_prices), attributions
 
 
 @transaction.atomic
@@ -61,14 +76,7 @@ def place_order(
         sku = buyable_sku(sku_id)
         check_quantity(quantity, sku)
         skus.append((sku, quantity))
-    from fenxiao.trade.attribution import attribution_for
-
-    attributions = {}
-    for sku, _quantity in skus:
-        if sku.brand_id not in attributions:
-            attributions[sku.brand_id] = attribution_for(consumer=consumer, brand=sku.product.brand)
-    unit_prices = {k: v for a in attributions.values() for k, v in a.unit_prices.items()}
-    priced = pricing.price(skus, consumer=consumer, province=address.province, unit_prices=unit_prices)
+    priced, attributions = price_for(consumer=consumer, items=skus, province=address.province)
     checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
     now = clock.now()
     for priced_order in priced.orders:

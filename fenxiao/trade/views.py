@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import cart as cart_service
-from . import fulfilment, orders, pricing, selectors
-from .checkout import place_order
+from . import fulfilment, orders, selectors
+from .checkout import place_order, price_for
 from .errors import TradeError
 from .forms import AddressForm
 from .models import Address, Order
@@ -102,7 +102,7 @@ def _preview(request, items, addresses):
     if not items:
         return None
     province = addresses[0].province if addresses else ""
-    return pricing.price([(i.sku, i.quantity) for i in items], consumer=request.user, province=province)
+    return price_for(consumer=request.user, items=[(i.sku, i.quantity) for i in items], province=province)[0]
 
 
 @login_required
