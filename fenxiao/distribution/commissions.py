@@ -29,7 +29,7 @@ from .models import (
     ProductCommissionRate,
     StoreSkuPrice,
 )
-from .services import is_active_distributor, program_for
+from .services import is_active_distributor, program_for, upgrade_level
 
 
 def attribution_for_order(*, consumer, brand) -> Attribution:
@@ -80,11 +80,16 @@ def on_order_paid(order) -> None:
         ).values_list("product_id", "level1_bps")
     )
     base = sum(line.paid_amount for line in lines)
-    level1 = sum(
-        apply_bps(line.paid_amount, overrides.get(line.product_id_snapshot, program.level1_bps))
-        for line in lines
+    tier = (
+        DistributorMembership.objects.filter(brand_id=order.brand_id, distributor_id=order.distributor_id)
+        .values_list("level__rate_bps", flat=True)
+        .first()
     )
-    entries = [(1, order.distributor_id, level1, program.level1_bps)]
+    default_rate = tier if tier is not None else program.level1_bps
+    level1 = sum(
+        apply_bps(line.paid_amount, overrides.get(line.product_id_snapshot, default_rate)) for line in lines
+    )
+    entries = [(1, order.distributor_id, level1, default_rate)]
     if program.level2_enabled and order.inviter_id:
         entries.append((2, order.inviter_id, apply_bps(base, program.level2_bps), program.level2_bps))
     if sum(amount for _, _, amount, _ in entries) > base:
@@ -125,6 +130,8 @@ def after_settlement(order) -> None:
     Commission.objects.filter(order=order, status=CommissionStatus.PENDING).update(
         status=CommissionStatus.AVAILABLE, available_at=clock.now()
     )
+    if order.distributor_id:
+        upgrade_level(brand_id=order.brand_id, distributor_id=order.distributor_id)
 
 
 def settlement_delay(order) -> timedelta:

@@ -17,7 +17,7 @@ from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
 
 from . import services, withdrawals
-from .models import CustomerBinding, DistributionProgram, DistributorMembership, Withdrawal
+from .models import CustomerBinding, DistributionProgram, DistributorLevel, DistributorMembership, Withdrawal
 
 
 class ProgramForm(forms.ModelForm):
@@ -44,10 +44,11 @@ def program(request: HttpRequest, brand_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Program saved."))
             return redirect("console:distribution_program", brand_id)
+    levels = DistributorLevel.objects.filter(brand_id=brand_id)
     return render(
         request,
         "distribution/console/program.html",
-        {"brand": request.brand, "form": form},
+        {"brand": request.brand, "form": form, "levels": levels},
         status=400 if form.errors else 200,
     )
 
@@ -146,3 +147,23 @@ def withdrawal_decide(request: HttpRequest, brand_id: int, withdrawal_id: int) -
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _messages_of(exc))
     return redirect("console:withdrawals", brand_id)
+
+
+@require_POST
+@brand_console(Perm.DISTRIBUTION_MANAGE)
+def add_level(request: HttpRequest, brand_id: int) -> HttpResponse:
+    from fenxiao.core.money import MoneyFormatError, parse_yuan
+
+    try:
+        services.add_level(
+            actor=request.brand_staff,
+            name=request.POST.get("name", ""),
+            rate_bps=int(request.POST.get("rate_bps", "")),
+            min_sales=parse_yuan(request.POST.get("min_sales") or "0"),
+            min_customers=int(request.POST.get("min_customers") or 0),
+        )
+    except (ValidationError, ValueError, MoneyFormatError) as exc:
+        messages.error(request, _messages_of(exc))
+    else:
+        messages.success(request, _("Level added."))
+    return redirect("console:distribution_program", brand_id)

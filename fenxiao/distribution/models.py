@@ -102,6 +102,26 @@ class ProductCommissionRate(models.Model):
         return f"{self.product_id}: {self.level1_bps} bps"
 
 
+class DistributorLevel(models.Model):
+    """A brand's distributor tier with its own level-1 rate, reached by sales or customers."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="distributor_levels")
+    name = models.CharField(_("name"), max_length=30)
+    rate_bps = models.PositiveIntegerField(_("level-1 rate (basis points)"))
+    min_sales = models.PositiveIntegerField(_("reached at sales of (fen)"), default=0)
+    min_customers = models.PositiveIntegerField(_("or at customers"), default=0)
+
+    class Meta:
+        ordering = ["min_sales", "min_customers", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate_bps__lte=10000), name="level_rate_at_most_100pct"),
+            models.UniqueConstraint(fields=["brand", "name"], name="level_name_unique_in_brand"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class MembershipStatus(models.TextChoices):
     APPLIED = "applied", _("Applied")
     APPROVED = "approved", _("Approved")
@@ -119,6 +139,9 @@ class DistributorMembership(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     inviter = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitees"
+    )
+    level = models.ForeignKey(
+        DistributorLevel, on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     applied_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -20,6 +20,7 @@ from .models import (
     BindingMode,
     CustomerBinding,
     DistributionProgram,
+    DistributorLevel,
     DistributorMembership,
     DistributorNotice,
     DistributorProfile,
@@ -327,3 +328,61 @@ def bind(*, consumer, link: ShareLink, on_signup: bool) -> CustomerBinding | Non
         expires_at=expires,
         link=link,
     )
+
+
+@transaction.atomic
+def add_level(
+    *, actor: BrandStaff, name: str, rate_bps: int, min_sales: int = 0, min_customers: int = 0
+) -> DistributorLevel:
+    _require(actor, Perm.DISTRIBUTION_MANAGE)
+    program = program_for(actor.brand_id)
+    level2 = program.level2_bps if program.level2_enabled else 0
+    if not 0 <= rate_bps <= 10000 or rate_bps + level2 > 10000:
+        raise ValidationError(_("Level-1 and level-2 rates together may not exceed the price paid."))
+    if not name.strip():
+        raise ValidationError(_("Give the level a name."))
+    return DistributorLevel.objects.create(
+        brand_id=actor.brand_id,
+        name=name.strip()[:30],
+        rate_bps=rate_bps,
+        min_sales=min_sales,
+        min_customers=min_customers,
+    )
+
+
+def upgrade_level(*, brand_id: int, distributor_id: int) -> DistributorLevel | None:
+    """Move a distributor up to the highest level its settled sales or customers reach.  Levels
+    only go up: a lower result never downgrades silently."""
+    from django.db.models import Sum
+
+    from .models import Commission
+
+    membership = (
+        DistributorMembership.objects.select_for_update()
+        .select_related("level")
+        .filter(brand_id=brand_id, distributor_id=distributor_id)
+        .first()
+    )
+    if membership is None:
+        return None
+    sales = (
+        Commission.objects.filter(
+            distributor_id=distributor_id, order__brand_id=brand_id, level=1, order__settled_at__isnull=False
+        ).aggregate(s=Sum("base_amount"))["s"]
+        or 0
+    )
+    customers = CustomerBinding.objects.filter(brand_id=brand_id, distributor_id=distributor_id).count()
+    reached = [
+        lvl
+        for lvl in DistributorLevel.objects.filter(brand_id=brand_id)
+        if sales >= lvl.min_sales and (lvl.min_customers == 0 or customers >= lvl.min_customers)
+    ]
+    best = max(reached, key=lambda lvl: lvl.rate_bps, default=None)
+    if best and (membership.level is None or best.rate_bps > membership.level.rate_bps):
+        membership.level = best
+        membership.save(update_fields=["level"])
+        DistributorNotice.objects.create(
+            distributor_id=distributor_id,
+            message=_("You reached the level %(level)s.") % {"level": best.name},
+        )
+    return membership.level

@@ -287,3 +287,28 @@ def test_wallet_equals_commissions_minus_clawbacks(purchases):
     assert wallet["pending"] + wallet["available"] + wallet["withdrawn"] + wallet["withdrawing"] == earned
     assert sum(c.amount for c in Commission.objects.filter(distributor=member.distributor)) <= paid_goods
     assert ledger.trial_balance() == 0
+
+
+def test_levels_set_the_rate_and_upgrade_on_settled_sales(brand_setup):
+    sku, owner = brand_setup
+    _program(sku.brand, freeze_days=0)
+    with pytest.raises(ValidationError):
+        services.add_level(actor=owner, name="超级", rate_bps=10001)
+    gold = services.add_level(actor=owner, name="金牌", rate_bps=2000, min_sales=20000)
+    member, consumer = distributor_of(sku.brand), UserFactory()
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    first = _buy(consumer, sku, quantity=2)
+    assert first.commissions.get().rate_bps == 1000
+    fulfilment.ship(actor=owner, order_id=first.pk, carrier="x", tracking_no="y")
+    fulfilment.confirm_receipt(consumer=consumer, order_id=first.pk)
+    fulfilment.settle(first.pk)
+    member.refresh_from_db()
+    assert member.level == gold
+    second = _buy(consumer, sku, quantity=1)
+    assert (second.commissions.get().rate_bps, second.commissions.get().amount) == (2000, 2000)
+    bronze = services.add_level(actor=owner, name="铜牌", rate_bps=500, min_sales=0)
+    services.upgrade_level(brand_id=sku.brand_id, distributor_id=member.distributor_id)
+    member.refresh_from_db()
+    assert member.level == gold != bronze  # never downgraded silently
