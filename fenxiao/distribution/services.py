@@ -358,7 +358,7 @@ def upgrade_level(*, brand_id: int, distributor_id: int) -> DistributorLevel | N
     from .models import Commission
 
     membership = (
-        DistributorMembership.objects.select_for_update()
+        DistributorMembership.objects.select_for_update(of=("self",))
         .select_related("level")
         .filter(brand_id=brand_id, distributor_id=distributor_id)
         .first()
