@@ -29,6 +29,7 @@ from .models import (
     Withdrawal,
 )
 from .posters import render_poster
+from .signals import PENDING_LINK_SESSION_KEY
 
 
 def _error(request: HttpRequest, exc: Exception) -> None:
@@ -58,7 +59,9 @@ def centre(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile,
             "memberships": memberships,
-            "brands": Brand.objects.filter(status=BrandStatus.APPROVED).exclude(pk__in=joined),
+            "brands": Brand.objects.filter(status=BrandStatus.APPROVED)
+            .exclude(pk__in=joined)
+            .select_related("distribution_program"),
             "notices": DistributorNotice.objects.filter(distributor=request.user)[:10],
             "withdrawals": Withdrawal.objects.filter(distributor=request.user).select_related("brand")[:20],
         },
@@ -73,8 +76,9 @@ def join(request: HttpRequest, brand_id: int) -> HttpResponse:
         raise Http404("No such brand.")
     answers = {k.removeprefix("answer:"): v for k, v in request.POST.items() if k.startswith("answer:")}
     try:
+        invite = request.POST.get("invite") or request.session.get(PENDING_LINK_SESSION_KEY, "")
         membership = services.apply_to_brand(
-            user=request.user, brand=brand, answers=answers, invite_code=request.POST.get("invite", "")
+            user=request.user, brand=brand, answers=answers, invite_code=invite
         )
     except ValidationError as exc:
         _error(request, exc)

@@ -23,8 +23,13 @@ from .models import CustomerBinding, DistributionProgram, DistributorLevel, Dist
 class ProgramForm(forms.ModelForm):
     class Meta:
         model = DistributionProgram
-        fields = sorted(services.PROGRAM_FIELDS - {"application_fields"})
-        help_texts = {"level1_bps": gettext_lazy("100 basis points = 1%.")}
+        fields = sorted(services.PROGRAM_FIELDS)
+        help_texts = {
+            "level1_bps": gettext_lazy("100 basis points = 1%."),
+            "application_fields": gettext_lazy(
+                'Questions for applicants, e.g. [{"label": "微信号", "required": true}]'
+            ),
+        }
 
 
 def _messages_of(exc: Exception) -> str:

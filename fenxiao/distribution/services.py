@@ -77,6 +77,11 @@ def update_program(*, actor: BrandStaff, **fields) -> DistributionProgram:
     program = DistributionProgram.objects.select_for_update().get(pk=program_for(actor.brand_id).pk)
     for name, value in fields.items():
         setattr(program, name, value)
+    fields_ok = isinstance(program.application_fields, list) and all(
+        isinstance(f, dict) and str(f.get("label", "")).strip() for f in program.application_fields
+    )
+    if not fields_ok:
+        raise ValidationError(_('Application fields are a list of {"label": …, "required": true/false}.'))
     for name in ("level1_bps", "level2_bps", "withdrawal_fee_bps"):
         if not 0 <= getattr(program, name) <= 10000:
             raise ValidationError(_("Rates are between 0% and 100%."))

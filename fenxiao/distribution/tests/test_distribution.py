@@ -312,3 +312,26 @@ def test_levels_set_the_rate_and_upgrade_on_settled_sales(brand_setup):
     services.upgrade_level(brand_id=sku.brand_id, distributor_id=member.distributor_id)
     member.refresh_from_db()
     assert member.level == gold != bronze  # never downgraded silently
+
+
+def test_application_fields_and_invitation_through_the_centre(client, brand_setup):
+    sku, owner = brand_setup
+    services.update_program(
+        actor=owner,
+        application_fields=[{"label": "微信号", "required": True}],
+        level2_enabled=True,
+        level2_bps=300,
+    )
+    with pytest.raises(ValidationError):
+        services.update_program(actor=owner, application_fields=[{"required": True}])
+    inviter = distributor_of(sku.brand)
+    invite = services.share_link(distributor=inviter.distributor, brand=sku.brand, kind=LinkKind.INVITE)
+    newcomer = UserFactory()
+    services.become_distributor(user=newcomer, store_name="新人小店")
+    client.force_login(newcomer)
+    client.get(f"/s/{invite.code}")
+    client.post(f"/d/join/{sku.brand_id}/", {})
+    assert not newcomer.distributor_memberships.exists()  # the required answer was missing
+    client.post(f"/d/join/{sku.brand_id}/", {"answer:微信号": "xiaoya"})
+    membership = newcomer.distributor_memberships.get()
+    assert membership.answers == {"微信号": "xiaoya"} and membership.inviter == inviter.distributor
