@@ -1,16 +1,18 @@
-"""The consumer H5 shop: brand store, category listing, product page, search."""
+"""The consumer H5 shop: brand store, category listing, product page, search.
+
+Thin views over ``shop_selectors``; nothing here writes.  Adding to the cart is the trade app's
+``trade:cart_add``, which the product page's form posts to.
+"""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
 
 from . import shop_selectors as selectors
 from .models import Category
 
-PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 60
 
 
 def _int(value: str | None) -> int | None:
@@ -22,13 +24,14 @@ def brand_store(request: HttpRequest, slug: str) -> HttpResponse:
     if brand is None:
         raise Http404("No such store.")
     category_id = _int(request.GET.get("c"))
-    page = Paginator(selectors.brand_listing(brand, category_id), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "catalog/shop/brand.html",
         {
             "brand": brand,
-            "page": page,
+            "page": selectors.listing_page(
+                selectors.brand_listing(brand, category_id), request.GET.get("page")
+            ),
             "categories": selectors.brand_categories(brand),
             "category_id": category_id,
         },
@@ -36,26 +39,29 @@ def brand_store(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def category(request: HttpRequest, category_id: int) -> HttpResponse:
-    cat = get_object_or_404(Category, pk=category_id)
-    page = Paginator(selectors.category_listing(cat), PAGE_SIZE).get_page(request.GET.get("page"))
+    current = get_object_or_404(Category.objects.select_related("parent"), pk=category_id)
+    top = current.parent or current
     return render(
         request,
         "catalog/shop/category.html",
         {
-            "category": cat,
-            "category_name": cat.display_name(get_language()),
-            "page": page,
-            "categories": selectors.top_categories(),
+            "category": current,
+            "category_name": selectors.label_of(current),
+            "top": top,
+            "top_categories": selectors.top_categories(),
+            "subcategories": selectors.child_categories(top),
+            "subcategory_id": current.pk if current.parent_id else None,
+            "page": selectors.listing_page(selectors.category_listing(current), request.GET.get("page")),
         },
     )
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:60]
+    q = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     category_id = _int(request.GET.get("c"))
     page = None
     if q or category_id:
-        page = Paginator(selectors.search(q, category_id), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = selectors.listing_page(selectors.search(q, category_id), request.GET.get("page"))
     return render(
         request,
         "catalog/shop/search.html",
@@ -64,27 +70,16 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
-    product = selectors.product_for_page(product_id)
-    if product is None:
+    detail = selectors.product_page(product_id)
+    if detail is None:
         raise Http404("This product is not on sale.")
-    skus = product.sku_list
-    prices = [s.retail_price for s in skus]
-    sku_data = [{"id": s.pk, "specs": s.spec_values, "price": s.retail_price, "stock": s.stock} for s in skus]
-    spec_options = [
-        {"name": name, "values": list(dict.fromkeys(str((s.spec_values or {}).get(name, "")) for s in skus))}
-        for name in (product.spec_names or [])
-    ]
+    category = detail.product.category
     return render(
         request,
         "catalog/shop/product.html",
         {
-            "product": product,
-            "skus": skus,
-            "sku_data": sku_data,
-            "spec_options": spec_options,
-            "price_low": min(prices) if prices else 0,
-            "price_high": max(prices) if prices else 0,
-            "total_stock": sum(s.stock for s in skus),
-            "single_sku": skus[0] if len(skus) == 1 else None,
+            "detail": detail,
+            "product": detail.product,
+            "category_name": selectors.label_of(category) if category else "",
         },
     )

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from fenxiao.accounts.selectors import approved_brands, brand_roles_of
+from fenxiao.catalog import shop_selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -11,7 +12,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"brands": approved_brands(), "brand_roles": brand_roles_of(request.user)},
+        {
+            "brands": approved_brands(),
+            "brand_roles": brand_roles_of(request.user),
+            "categories": shop_selectors.top_categories(),
+            "newest": shop_selectors.newest_products(),
+        },
     )
 
 
