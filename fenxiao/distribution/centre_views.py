@@ -219,3 +219,42 @@ def withdraw(request: HttpRequest, brand_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Withdrawal requested."))
     return redirect("distribution:centre")
+
+
+def micro_store(request: HttpRequest, code: str) -> HttpResponse:
+    """A distributor's micro-store for one brand: the goods it picked, at its own prices."""
+    from django.db.models import Min
+
+    link = (
+        ShareLink.objects.select_related("brand", "distributor__distributor")
+        .filter(code=code, kind=LinkKind.STORE)
+        .first()
+    )
+    if link is None or not services.is_active_distributor(link.distributor_id, link.brand_id):
+        raise Http404("No such store.")
+    picked = (
+        StoreSkuPrice.objects.filter(
+            distributor_id=link.distributor_id,
+            sku__brand_id=link.brand_id,
+            sku__is_active=True,
+            sku__product__status=ProductStatus.ON_SALE,
+        )
+        .values("sku__product_id", "sku__product__title")
+        .annotate(price=Min("price"))
+        .order_by("sku__product_id")
+    )
+    return render(
+        request,
+        "distribution/micro_store.html",
+        {"link": link, "profile": getattr(link.distributor, "distributor", None), "items": picked},
+    )
+
+
+@login_required
+def invitees(request: HttpRequest) -> HttpResponse:
+    rows = (
+        DistributorMembership.objects.filter(inviter=request.user)
+        .select_related("distributor__distributor", "brand")
+        .order_by("-id")
+    )
+    return render(request, "distribution/invitees.html", {"memberships": rows})

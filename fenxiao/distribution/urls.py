@@ -14,4 +14,6 @@ urlpatterns = [
     path("d/customers/", centre_views.customers, name="customers"),
     path("d/orders/", centre_views.orders, name="orders"),
     path("d/withdraw/<int:brand_id>/", centre_views.withdraw, name="withdraw"),
+    path("d/invitees/", centre_views.invitees, name="invitees"),
+    path("m/<str:code>/", centre_views.micro_store, name="micro_store"),
 ]

@@ -23,4 +23,4 @@ def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("shop:product", link.product_id)
     if link.kind == LinkKind.INVITE:
         return redirect(f"/accounts/signup/?next=/&invite={link.code}")
-    return redirect("shop:brand", link.brand.slug)
+    return redirect("distribution:micro_store", link.code)

@@ -335,3 +335,18 @@ def test_application_fields_and_invitation_through_the_centre(client, brand_setu
     client.post(f"/d/join/{sku.brand_id}/", {"answer:微信号": "xiaoya"})
     membership = newcomer.distributor_memberships.get()
     assert membership.answers == {"微信号": "xiaoya"} and membership.inviter == inviter.distributor
+
+
+def test_store_link_opens_the_micro_store_at_the_distributors_prices(client, brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=10800)
+    link = services.share_link(distributor=member.distributor, brand=sku.brand)
+    response = client.get(f"/s/{link.code}", follow=True)
+    body = response.content.decode()
+    assert response.status_code == 200 and "¥108.00" in body and sku.product.title in body
+    invitee = distributor_of(sku.brand, inviter=member.distributor)
+    client.force_login(member.distributor)
+    assert invitee.distributor.distributor.store_name in client.get("/d/invitees/").content.decode()
+    client.force_login(invitee.distributor)
+    assert member.distributor.distributor.store_name not in client.get("/d/invitees/").content.decode()
