@@ -258,3 +258,31 @@ def invitees(request: HttpRequest) -> HttpResponse:
         .order_by("-id")
     )
     return render(request, "distribution/invitees.html", {"memberships": rows})
+
+
+@login_required
+def store_settings(request: HttpRequest) -> HttpResponse:
+    """The distributor's own micro-store: name, introduction, avatar (validated like product images)."""
+    from fenxiao.catalog.images import image_files
+
+    profile = getattr(request.user, "distributor", None)
+    if profile is None:
+        return redirect("distribution:centre")
+    if request.method == "POST":
+        try:
+            services.become_distributor(
+                user=request.user,
+                store_name=request.POST.get("store_name", ""),
+                intro=request.POST.get("intro", ""),
+            )
+            upload = request.FILES.get("avatar")
+            if upload:
+                image, _thumb, _size = image_files(upload, f"d{request.user.pk}")
+                profile.refresh_from_db()
+                profile.avatar.save(image.name, image, save=True)
+        except ValidationError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("Your store is saved."))
+        return redirect("distribution:store_settings")
+    return render(request, "distribution/store_settings.html", {"profile": profile})

@@ -15,5 +15,6 @@ urlpatterns = [
     path("d/orders/", centre_views.orders, name="orders"),
     path("d/withdraw/<int:brand_id>/", centre_views.withdraw, name="withdraw"),
     path("d/invitees/", centre_views.invitees, name="invitees"),
+    path("d/store/", centre_views.store_settings, name="store_settings"),
     path("m/<str:code>/", centre_views.micro_store, name="micro_store"),
 ]

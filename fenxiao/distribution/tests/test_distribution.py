@@ -350,3 +350,29 @@ def test_store_link_opens_the_micro_store_at_the_distributors_prices(client, bra
     assert invitee.distributor.distributor.store_name in client.get("/d/invitees/").content.decode()
     client.force_login(invitee.distributor)
     assert member.distributor.distributor.store_name not in client.get("/d/invitees/").content.decode()
+
+
+def test_store_settings_with_validated_avatar(client, brand_setup):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    client.force_login(member.distributor)
+    bad = client.post(
+        "/d/store/",
+        {"store_name": "新名字", "avatar": SimpleUploadedFile("a.jpg", b"not an image")},
+        follow=True,
+    )
+    assert "not a readable image" in bad.content.decode()
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(out, "PNG")
+    client.post(
+        "/d/store/",
+        {"store_name": "小雅茶铺", "intro": "好茶", "avatar": SimpleUploadedFile("a.png", out.getvalue())},
+    )
+    member.distributor.distributor.refresh_from_db()
+    profile = member.distributor.distributor
+    assert profile.store_name == "小雅茶铺" and profile.avatar.name.endswith(".png")
