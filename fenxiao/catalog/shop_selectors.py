@@ -7,8 +7,8 @@ an annotation (no per-product image query), the product page prefetches its imag
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
@@ -138,14 +138,19 @@ class ProductPage:
     images: list[ProductImage]
     skus: list[Sku]
     spec_groups: list[SpecGroup]
+    unit_prices: Mapping[int, int] = field(default_factory=dict)
+
+    def price_of(self, sku: Sku) -> int:
+        """What this visitor pays: a distributor's store price when one applies, else retail."""
+        return self.unit_prices.get(sku.pk, sku.retail_price)
 
     @property
     def price_low(self) -> int:
-        return min((s.retail_price for s in self.skus), default=0)
+        return min((self.price_of(s) for s in self.skus), default=0)
 
     @property
     def price_high(self) -> int:
-        return max((s.retail_price for s in self.skus), default=0)
+        return max((self.price_of(s) for s in self.skus), default=0)
 
     @property
     def total_stock(self) -> int:
@@ -162,8 +167,8 @@ class ProductPage:
         return " / ".join(str(specs[g.name]) for g in self.spec_groups if g.name in specs)
 
     @property
-    def sku_choices(self) -> list[tuple[Sku, str]]:
-        return [(sku, self.spec_label(sku)) for sku in self.skus]
+    def sku_choices(self) -> list[tuple[Sku, str, int]]:
+        return [(sku, self.spec_label(sku), self.price_of(sku)) for sku in self.skus]
 
     @property
     def sku_data(self) -> list[dict]:
@@ -172,8 +177,8 @@ class ProductPage:
             {
                 "id": sku.pk,
                 "specs": {name: str(value) for name, value in (sku.spec_values or {}).items()},
-                "price": sku.retail_price,
-                "price_display": "¥" + format_yuan(sku.retail_price),
+                "price": self.price_of(sku),
+                "price_display": "¥" + format_yuan(self.price_of(sku)),
                 "stock": sku.stock,
             }
             for sku in self.skus

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from . import price_display
 from . import shop_selectors as selectors
 from .models import Category
 
@@ -73,6 +74,7 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     detail = selectors.product_page(product_id)
     if detail is None:
         raise Http404("This product is not on sale.")
+    detail = price_display.with_visitor_prices(request, detail)
     category = detail.product.category
     return render(
         request,

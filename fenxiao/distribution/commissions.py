@@ -184,7 +184,10 @@ def clawback(order, parts: dict[int, int]) -> None:
 
 
 def register() -> None:
+    from fenxiao.catalog.price_display import register_price_source
+
     register_resolver(attribution_for_order)
+    register_price_source(lambda request, product: visitor_store_prices(request, product))
     hooks.register(hooks.ORDER_PAID, on_order_paid)
     hooks.register(hooks.SETTLEMENT_COMMISSIONS, settlement_commissions)
     hooks.register(hooks.AFTER_SETTLEMENT, after_settlement)
@@ -194,3 +197,27 @@ def register() -> None:
 
 
 __all__ = ["attribution_for_order", "register", "MembershipStatus"]
+
+
+def visitor_store_prices(request, product) -> dict[int, int]:
+    """The product page shows the store price of the distributor this visitor belongs to: its
+    binding when signed in, else the share link it arrived through."""
+    from .models import ShareLink
+    from .signals import PENDING_LINK_SESSION_KEY
+
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        # One query answers "could anyone's store price apply?" for the common visitor with none.
+        related = DistributorMembership.objects.filter(
+            brand_id=product.brand_id, distributor=user
+        ).exists() or (CustomerBinding.objects.filter(brand_id=product.brand_id, consumer=user).exists())
+        return dict(attribution_for_order(consumer=user, brand=product.brand).unit_prices) if related else {}
+    code = request.session.get(PENDING_LINK_SESSION_KEY) if hasattr(request, "session") else None
+    link = ShareLink.objects.filter(code=code, brand_id=product.brand_id).first() if code else None
+    if link is None or not is_active_distributor(link.distributor_id, product.brand_id):
+        return {}
+    return dict(
+        StoreSkuPrice.objects.filter(distributor_id=link.distributor_id, sku__product=product).values_list(
+            "sku_id", "price"
+        )
+    )

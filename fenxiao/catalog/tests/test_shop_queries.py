@@ -50,11 +50,13 @@ def test_product_page_queries_do_not_grow_with_skus_or_images(client, django_ass
         client.get(f"/shop/p/{large_product.pk}/")
 
 
-def test_signed_in_consumer_adds_only_the_session_and_user(client):
+def test_signed_in_consumer_adds_only_the_session_user_and_price_lookup(client):
+    """Session, user, and two existence checks for a distributor's store price (membership,
+    binding) — constant, whatever the product's size."""
     product = product_with(skus=30, images=12)
     anonymous = queries(client, f"/shop/p/{product.pk}/")
     client.force_login(UserFactory())
-    assert queries(client, f"/shop/p/{product.pk}/") == anonymous + 2
+    assert queries(client, f"/shop/p/{product.pk}/") == anonymous + 4
 
 
 @pytest.mark.parametrize("page", ["store", "category", "search"])

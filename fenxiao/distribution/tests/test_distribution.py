@@ -376,3 +376,21 @@ def test_store_settings_with_validated_avatar(client, brand_setup):
     member.distributor.distributor.refresh_from_db()
     profile = member.distributor.distributor
     assert profile.store_name == "小雅茶铺" and profile.avatar.name.endswith(".png")
+
+
+def test_product_page_shows_the_store_price_to_the_distributors_visitors(client, brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=10800)
+    link = services.share_link(
+        distributor=member.distributor, brand=sku.brand, kind=LinkKind.PRODUCT, product=sku.product
+    )
+    assert "¥100.00" in client.get(f"/shop/p/{sku.product_id}/").content.decode()
+    body = client.get(f"/s/{link.code}", follow=True).content.decode()
+    assert "¥108.00" in body and "¥100.00" not in body
+    consumer = UserFactory()
+    client.force_login(consumer)  # binds through the pending link
+    assert "¥108.00" in client.get(f"/shop/p/{sku.product_id}/").content.decode()
+    other = UserFactory()
+    client.force_login(other)
+    client.session.flush()
