@@ -321,11 +321,44 @@ def seed_orders(ctx: DemoContext, out: Callable[[str], None]) -> None:
     ctx.sign_ins.append(("consumer with orders", "/trade/orders/", consumers[1].phone))
 
 
+def seed_distribution(ctx: DemoContext, out: Callable[[str], None]) -> None:
+    """Every demo distributor joins both brands and picks a few goods at prices inside the bands;
+    the first consumer is bound to the first distributor."""
+    from fenxiao.distribution import services as distribution
+    from fenxiao.distribution.models import DistributorMembership, MembershipStatus, StoreSkuPrice
+
+    distributors = list(User.objects.filter(phone__startswith="1390000").order_by("phone"))
+    for brand in Brand.objects.filter(status=BrandStatus.APPROVED).order_by("id"):
+        distribution.program_for(brand)
+        skus = list(
+            Sku.objects.filter(brand=brand, is_active=True, product__status=ProductStatus.ON_SALE).order_by(
+                "id"
+            )[:6]
+        )
+        for index, user in enumerate(distributors):
+            DistributorMembership.objects.get_or_create(
+                brand=brand, distributor=user, defaults={"status": MembershipStatus.APPROVED}
+            )
+            for sku in skus[index % 3 :: 2]:
+                if not StoreSkuPrice.objects.filter(distributor=user, sku=sku).exists():
+                    distribution.set_store_price(
+                        distributor=user, sku_id=sku.pk, price=(sku.price_min + sku.price_max) // 2
+                    )
+        out(f"  {brand.name}: {len(distributors)} distributors with picked goods")
+    consumer = User.objects.filter(phone="13700000001").first()
+    brand = Brand.objects.filter(status=BrandStatus.APPROVED).order_by("id").first()
+    if consumer and brand and distributors:
+        distribution.record_visit(
+            link=distribution.share_link(distributor=distributors[0], brand=brand), visitor=consumer
+        )
+
+
 STEPS: list[Callable[[DemoContext, Callable[[str], None]], None]] = [
     seed_platform,
     seed_brands,
     seed_people,
     seed_orders,
+    seed_distribution,
 ]
 
 
