@@ -152,7 +152,12 @@ class Sku(models.Model):
 
     @property
     def spec_label(self) -> str:
-        return " / ".join(str(v) for v in (self.spec_values or {}).values())
+        """ "红 / L": values in the product's spec order when the product is loaded (PostgreSQL's
+        jsonb does not keep key order), else in stored order."""
+        values = self.spec_values or {}
+        names = list(self.product.spec_names or []) if Sku.product.is_cached(self) else []
+        ordered = [n for n in names if n in values] + [n for n in values if n not in names]
+        return " / ".join(str(values[n]) for n in ordered)
 
     @staticmethod
     def make_spec_key(spec_values: dict) -> str:

@@ -130,3 +130,9 @@ def test_api_rejects_price_outside_band(client, operations):
         in response.json()["message"]
     )
     assert Product.objects.count() == 0
+
+
+def test_spec_label_follows_the_products_spec_order():
+    sku = SkuFactory(product__spec_names=["颜色", "尺码"], spec_values={"尺码": "L", "颜色": "红"})
+    loaded = Sku.objects.select_related("product").get(pk=sku.pk)
+    assert loaded.spec_label == "红 / L"
