@@ -12,6 +12,7 @@ urlpatterns = [
     path("cart/<int:item_id>/", views.cart_update, name="cart_update"),
     path("checkout/", views.checkout, name="checkout"),
     path("addresses/", views.addresses, name="addresses"),
+    path("addresses/<int:address_id>/", views.address_action, name="address_action"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/action/", views.order_action, name="order_action"),

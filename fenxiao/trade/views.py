@@ -160,3 +160,20 @@ def order_action(request: HttpRequest, order_id: int) -> HttpResponse:
     except ValidationError as exc:
         return _back(request, status=400, message=exc.messages)
     return redirect("trade:order_detail", order_id)
+
+
+@require_POST
+@login_required
+def address_action(request: HttpRequest, address_id: int) -> HttpResponse:
+    """Delete an address or make it the default (only one's own; orders keep their snapshot)."""
+    address = Address.objects.filter(pk=address_id, consumer=request.user).first()
+    if address is None:
+        raise Http404("No such address.")
+    if request.POST.get("action") == "delete":
+        address.delete()
+        messages.success(request, _("Address deleted."))
+    elif request.POST.get("action") == "default":
+        Address.objects.filter(consumer=request.user).update(is_default=False)
+        Address.objects.filter(pk=address.pk).update(is_default=True)
+        messages.success(request, _("Default address set."))
+    return redirect("trade:addresses")

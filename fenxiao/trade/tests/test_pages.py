@@ -85,7 +85,11 @@ def test_csv_export_contains_only_own_orders(client, paid_order):
 @pytest.mark.parametrize("route", routes("fenxiao.trade.views"))
 def test_consumer_pages_never_show_another_consumers_order(client, paid_order, route):
     client.force_login(UserFactory())
-    values = {"order_id": paid_order.pk, "item_id": 0}
+    values = {
+        "order_id": paid_order.pk,
+        "item_id": 0,
+        "address_id": AddressFactory(consumer=paid_order.consumer).pk,
+    }
     response = (
         client.get(fill(route, values))
         if "action" not in route
@@ -98,7 +102,7 @@ def test_consumer_pages_never_show_another_consumers_order(client, paid_order, r
 
 def test_anonymous_is_sent_to_sign_in(client):
     for route in routes("fenxiao.trade.views"):
-        response = client.get(fill(route, {"order_id": 1, "item_id": 1}))
+        response = client.get(fill(route, {"order_id": 1, "item_id": 1, "address_id": 1}))
         assert response.status_code in (302, 405)
 
 
@@ -182,3 +186,18 @@ def test_only_settings_roles_edit_shipping(client, role):
     staff = BrandStaffFactory(role=role)
     client.force_login(staff.user)
     assert client.get(f"/console/b/{staff.brand_id}/shipping/").status_code == 403
+
+
+def test_address_book_default_and_delete_only_own(client):
+    mine = AddressFactory(is_default=True)
+    second = AddressFactory(consumer=mine.consumer, is_default=False)
+    client.force_login(mine.consumer)
+    client.post(f"/trade/addresses/{second.pk}/", {"action": "default"})
+    second.refresh_from_db()
+    mine.refresh_from_db()
+    assert second.is_default and not mine.is_default
+    client.post(f"/trade/addresses/{mine.pk}/", {"action": "delete"})
+    assert not mine.__class__.objects.filter(pk=mine.pk).exists()
+    stranger = AddressFactory()
+    assert client.post(f"/trade/addresses/{stranger.pk}/", {"action": "delete"}).status_code == 404
+    assert stranger.__class__.objects.filter(pk=stranger.pk).exists()
