@@ -93,3 +93,13 @@ def save_screenshot(page, name: str, docs_copy: bool = False, full_page: bool = 
         docs_img.mkdir(parents=True, exist_ok=True)
         shutil.copy(target, docs_img / name)
     return target
+
+
+def sign_in(page, base_url: str, user, next_url: str = "/") -> None:
+    """Sign ``user`` in through the real sign-in page (factories' DEFAULT_PASSWORD)."""
+    from fenxiao.accounts.tests.factories import DEFAULT_PASSWORD
+
+    page.goto(f"{base_url}/accounts/signin/?next={next_url}")
+    page.fill("input[name=identifier]", user.phone)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("main button[type=submit]")

@@ -6,22 +6,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import save_screenshot
+from conftest import save_screenshot, sign_in
 from fenxiao.accounts.roles import BrandRole
-from fenxiao.accounts.tests.factories import DEFAULT_PASSWORD, BrandStaffFactory, UserFactory
+from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core.worker import run_pending
 from fenxiao.payments.models import NotificationLog
 from fenxiao.trade.models import Order, OrderStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base, user, next_url="/"):
-    page.goto(f"{base}/accounts/signin/?next={next_url}")
-    page.fill("input[name=identifier]", user.phone)
-    page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("main button[type=submit]")
 
 
 def test_two_brand_checkout_paid_shipped_confirmed(live_server, browser, phone_context):
