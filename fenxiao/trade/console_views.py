@@ -158,6 +158,7 @@ def shipping_rule(request: HttpRequest, brand_id: int) -> HttpResponse:
 
     from .forms import ShippingRuleForm
     from .models import ShippingRule
+    from .shipping import set_shipping_rule
 
     rule = ShippingRule.objects.filter(brand_id=brand_id).first()
     initial = {}
@@ -169,9 +170,13 @@ def shipping_rule(request: HttpRequest, brand_id: int) -> HttpResponse:
         }
     form = ShippingRuleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        ShippingRule.objects.update_or_create(brand_id=brand_id, defaults=form.cleaned_data)
-        messages.success(request, _("Shipping fees saved."))
-        return redirect("console:shipping", brand_id)
+        try:
+            set_shipping_rule(actor=request.brand_staff, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Shipping fees saved."))
+            return redirect("console:shipping", brand_id)
     return render(
         request,
         "trade/console/shipping.html",
