@@ -6,9 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from fenxiao.web.redirects import safe_next
 
 from . import services
 from .decorators import brand_console
@@ -21,12 +22,7 @@ BACKEND = "fenxiao.accounts.backends.PhoneOrEmailBackend"
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
+    return safe_next(request)
 
 
 def signin(request: HttpRequest) -> HttpResponse:

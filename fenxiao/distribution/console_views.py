@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -99,8 +99,6 @@ def decide(request: HttpRequest, brand_id: int, membership_id: int) -> HttpRespo
             reason=request.POST.get("reason", ""),
         )
     except DistributorMembership.DoesNotExist as exc:
-        from django.http import Http404
-
         raise Http404(str(exc)) from exc
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
@@ -146,8 +144,6 @@ def withdrawal_decide(request: HttpRequest, brand_id: int, withdrawal_id: int) -
             )
             messages.success(request, _("Rejected."))
     except Withdrawal.DoesNotExist as exc:
-        from django.http import Http404
-
         raise Http404(str(exc)) from exc
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, _messages_of(exc))

@@ -147,7 +147,6 @@ def on_transfer_failed(transfer: Transfer) -> None:
 def register() -> None:
     register_payment_handler(
         PURPOSE,
-        on_succeeded=lambda payment: None,
         on_transfer_succeeded=on_transfer_succeeded,
         on_transfer_failed=on_transfer_failed,
     )

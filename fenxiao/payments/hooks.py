@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PaymentHandler:
-    on_succeeded: Callable
+    on_succeeded: Callable | None = None
     on_refund_succeeded: Callable | None = None
     on_refund_failed: Callable | None = None
     on_transfer_succeeded: Callable | None = None
@@ -24,7 +24,7 @@ HANDLERS: dict[str, PaymentHandler] = {}
 def register_payment_handler(
     purpose: str,
     *,
-    on_succeeded: Callable,
+    on_succeeded: Callable | None = None,
     on_refund_succeeded: Callable | None = None,
     on_refund_failed: Callable | None = None,
     on_transfer_succeeded: Callable | None = None,

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from fenxiao.core import clock
@@ -75,7 +76,7 @@ def _apply_success(payment_id: int, *, amount: int, transaction_id: str, paid_at
     payment.paid_at = paid_at or clock.now()
     payment.save(update_fields=["status", "provider_transaction_id", "paid_at"])
     handler = handler_for(payment.purpose)
-    if handler:
+    if handler and handler.on_succeeded:
         handler.on_succeeded(payment)
     return payment
 
@@ -203,7 +204,7 @@ def _finish_refund(
     handler = handler_for(refund.purpose)
     if succeeded:
         Payment.objects.filter(pk=refund.payment_id).update(
-            refunded_amount=refund.payment.refunded_amount + refund.amount
+            refunded_amount=F("refunded_amount") + refund.amount
         )
         refund.payment.refresh_from_db()
         if handler and handler.on_refund_succeeded:

@@ -8,11 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fenxiao.web.redirects import safe_next
+
 from . import cart as cart_service
 from . import fulfilment, orders, selectors
+from .addresses import add_address, make_default_address
 from .checkout import place_order, price_for
 from .errors import TradeError
 from .forms import AddressForm
@@ -32,7 +36,18 @@ def cart(request: HttpRequest) -> HttpResponse:
     groups: dict = {}
     for item in items:
         groups.setdefault(item.sku.product.brand, []).append(item)
-    total = sum(i.sku.retail_price * i.quantity for i in items)
+    # The prices checkout will charge (a distributor's store price where one applies).
+    priced = (
+        price_for(consumer=request.user, items=[(i.sku, i.quantity) for i in items], province="")[0]
+        if items
+        else None
+    )
+    unit_prices = {
+        line.sku.pk: line.unit_price for order in (priced.orders if priced else []) for line in order.lines
+    }
+    for item in items:
+        item.unit_price = unit_prices.get(item.sku_id, item.sku.retail_price)
+    total = sum(item.unit_price * item.quantity for item in items)
     return render(request, "trade/cart.html", {"groups": groups, "total": total})
 
 
@@ -109,13 +124,8 @@ def _preview(request, items, addresses):
 def addresses(request: HttpRequest) -> HttpResponse:
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        address = form.save(commit=False)
-        address.consumer = request.user
-        if address.is_default or not Address.objects.filter(consumer=request.user).exists():
-            Address.objects.filter(consumer=request.user).update(is_default=False)
-            address.is_default = True
-        address.save()
-        return redirect(request.POST.get("next") or "trade:addresses")
+        add_address(consumer=request.user, **form.cleaned_data)
+        return redirect(safe_next(request, default=reverse("trade:addresses")))
     return render(
         request,
         "trade/addresses.html",
@@ -173,7 +183,6 @@ def address_action(request: HttpRequest, address_id: int) -> HttpResponse:
         address.delete()
         messages.success(request, _("Address deleted."))
     elif request.POST.get("action") == "default":
-        Address.objects.filter(consumer=request.user).update(is_default=False)
-        Address.objects.filter(pk=address.pk).update(is_default=True)
+        make_default_address(address)
         messages.success(request, _("Default address set."))
     return redirect("trade:addresses")

@@ -394,3 +394,16 @@ def test_product_page_shows_the_store_price_to_the_distributors_visitors(client,
     other = UserFactory()
     client.force_login(other)
     client.session.flush()
+
+
+def test_cart_shows_the_price_checkout_will_charge(client, brand_setup):
+    sku, _ = brand_setup
+    member, consumer = distributor_of(sku.brand), UserFactory()
+    services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=10800)
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    client.force_login(consumer)
+    client.post("/trade/cart/add/", {"sku_id": sku.pk, "quantity": 2})
+    body = client.get("/trade/cart/").content.decode()
+    assert "¥108.00" in body and "¥216.00" in body and "¥100.00" not in body

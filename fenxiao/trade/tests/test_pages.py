@@ -201,3 +201,14 @@ def test_address_book_default_and_delete_only_own(client):
     stranger = AddressFactory()
     assert client.post(f"/trade/addresses/{stranger.pk}/", {"action": "delete"}).status_code == 404
     assert stranger.__class__.objects.filter(pk=stranger.pk).exists()
+
+
+def test_address_next_is_only_followed_to_this_site(client):
+    consumer = UserFactory()
+    client.force_login(consumer)
+    data = {"name": "李四", "phone": "13900001111", "province": "浙江省", "city": "杭州市", "detail": "1 号"}
+    assert (
+        client.post("/trade/addresses/", {**data, "next": "https://evil.example/"}).url == "/trade/addresses/"
+    )
+    assert client.post("/trade/addresses/", {**data, "next": "/trade/checkout/"}).url == "/trade/checkout/"
+    assert consumer.addresses.filter(is_default=True).count() == 1
