@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "fenxiao.payments",
     "fenxiao.trade",
     "fenxiao.distribution",
+    "fenxiao.aftersales",
+    "fenxiao.crm",
+    "fenxiao.analytics",
     "fenxiao.web",
 ]
 

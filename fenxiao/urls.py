@@ -15,6 +15,9 @@ urlpatterns = [
     path("trade/", include("fenxiao.trade.urls")),
     path("payments/", include("fenxiao.payments.urls")),
     path("platform/ledger/", include("fenxiao.ledger.urls")),
+    path("aftersales/", include("fenxiao.aftersales.urls")),
+    path("crm/", include("fenxiao.crm.urls")),
+    path("analytics/", include("fenxiao.analytics.urls")),
     path("", include("fenxiao.distribution.urls")),
     path("", include("fenxiao.web.urls")),
     # Uploaded images.  In production put a reverse proxy in front (docs/deployment.md);

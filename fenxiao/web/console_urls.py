@@ -13,4 +13,7 @@ urlpatterns = [
     path("b/<int:brand_id>/", include("fenxiao.trade.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.accounts.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.distribution.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.aftersales.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.crm.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.analytics.console_urls")),
 ]
