@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from . import throttling
 from .models import Brand, User, phone_validator
 
 
@@ -14,15 +15,29 @@ class SignInForm(forms.Form):
     def __init__(self, request=None, *args, **kwargs) -> None:
         self.request = request
         self.user: User | None = None
+        self.locked_out = False
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict:
         data = super().clean()
         if self.errors:
             return data
-        user = authenticate(self.request, username=data["identifier"].strip(), password=data["password"])
+        identifier = data["identifier"].strip()
+        ip = throttling.client_ip(self.request) if self.request is not None else None
+        lockout = throttling.lockout_for(identifier, ip)
+        if lockout is not None:
+            self.locked_out = True
+            message = (
+                _("Too many failed sign-ins for this account. Try again in %(minutes)d minutes.")
+                if lockout.per_account
+                else _("Too many failed sign-ins from your network. Try again in %(minutes)d minutes.")
+            )
+            raise forms.ValidationError(message % {"minutes": lockout.minutes_left}, code="locked_out")
+        user = authenticate(self.request, username=identifier, password=data["password"])
         if user is None:
+            throttling.record_failure(identifier, ip)
             raise forms.ValidationError(_("Wrong mobile number, e-mail or password."), code="invalid_login")
+        throttling.record_success(identifier)
         self.user = user
         return data
 

@@ -153,3 +153,22 @@ class BrandStaff(models.Model):
 
     def can(self, permission: str) -> bool:
         return role_has(self.role, permission)
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in, kept for the throttle (``accounts.throttling``).
+
+    The identifier is stored as a keyed hash, never as typed, so the table holds no personal data.
+    """
+
+    identifier_hash = models.CharField(max_length=64, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [models.Index(fields=["ip", "created_at"], name="signin_failure_ip_time")]
+
+    def __str__(self) -> str:
+        return f"failed sign-in at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -34,7 +34,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/signin.html",
         {"form": form, "next": _next_url(request)},
-        status=400 if form.errors else 200,
+        status=429 if form.locked_out else 400 if form.errors else 200,
     )
 
 
