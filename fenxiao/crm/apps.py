@@ -6,3 +6,8 @@ class CrmConfig(AppConfig):
     name = "fenxiao.crm"
     label = "crm"
     verbose_name = _("CRM")
+
+    def ready(self) -> None:
+        from . import integration
+
+        integration.register()

@@ -13,7 +13,7 @@ from fenxiao.core import clock
 from fenxiao.core.events import publish
 from fenxiao.payments.services import create_payment
 
-from . import pricing
+from . import hooks, pricing
 from .attribution import Attribution, attribution_for
 from .cart import buyable_sku, check_quantity
 from .conf import unpaid_timeout
@@ -39,7 +39,7 @@ def reserve_stock(sku: Sku, quantity: int) -> None:
 
 
 def price_for(
-    *, consumer, items: Sequence[tuple[Sku, int]], province: str
+    *, consumer, items: Sequence[tuple[Sku, int]], province: str, options: dict | None = None
 ) -> tuple[pricing.PricedCheckout, dict[int, Attribution]]:
     """Price ``items`` for ``consumer`` exactly as an order would be: each brand's attribution
     (the distributor's store prices) first, then the pricing pipeline.  The checkout page's
@@ -49,15 +49,24 @@ def price_for(
         if sku.brand_id not in attributions:
             attributions[sku.brand_id] = attribution_for(consumer=consumer, brand=sku.product.brand)
     unit_prices = {k: v for a in attributions.values() for k, v in a.unit_prices.items()}
-    return pricing.price(items, consumer=consumer, province=province, unit_prices=unit_prices), attributions
+    priced = pricing.price(
+        items, consumer=consumer, province=province, unit_prices=unit_prices, options=options
+    )
+    return priced, attributions
 
 
 @transaction.atomic
 def place_order(
-    *, consumer, address_id: int | None, items: Sequence[tuple[int, int]] | None = None, note: str = ""
+    *,
+    consumer,
+    address_id: int | None,
+    items: Sequence[tuple[int, int]] | None = None,
+    note: str = "",
+    options: dict | None = None,
 ) -> Checkout:
     """Create the orders and the payment for ``items`` ((sku id, quantity) pairs; the consumer's
-    cart when omitted).  Nothing is written unless everything is valid."""
+    cart when omitted).  ``options`` are the buyer's pricing choices (``{"points": {brand_id: n}}``).
+    Nothing is written unless everything is valid."""
     address = Address.objects.filter(pk=address_id, consumer=consumer).first() if address_id else None
     if address is None:
         raise TradeError(_("Choose one of your delivery addresses."))
@@ -76,7 +85,9 @@ def place_order(
         sku = buyable_sku(sku_id)
         check_quantity(quantity, sku)
         skus.append((sku, quantity))
-    priced, attributions = price_for(consumer=consumer, items=skus, province=address.province)
+    priced, attributions = price_for(
+        consumer=consumer, items=skus, province=address.province, options=options
+    )
     checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
     now = clock.now()
     for priced_order in priced.orders:
@@ -109,6 +120,8 @@ def place_order(
                 discount=line.discount,
                 paid_amount=line.paid,
             )
+        for hook in hooks.ORDER_PLACED:
+            hook(order, priced_order)
         publish(
             "order.created",
             {"order_id": order.pk, "order_no": order.order_no, "brand_id": order.brand_id},

@@ -2,7 +2,12 @@
 
 The distribution app uses them for commissions; the marketing plugins (issue 7) will too.
 
+- ``ORDER_PLACED``: fn(order, priced_order) — after an order and its lines were written at checkout
+  (``priced_order.adjustments`` says what the adjusters applied, e.g. points redeemed); may raise
+  TradeError to refuse the whole checkout.
 - ``ORDER_PAID``: fn(order) — after an order became paid.
+- ``REFUNDED``: fn(order, amount) — after a refund of ``amount`` fen succeeded (before or after
+  settlement), e.g. to reverse points pro rata.
 - ``SETTLEMENT_COMMISSIONS``: fn(order) -> {user_id: fen} — commission to make available at settlement.
 - ``AFTER_SETTLEMENT``: fn(order) — after the settlement entry was posted.
 - ``SETTLEMENT_DELAY``: fn(order) -> timedelta — extra wait after completion (freeze days).
@@ -16,7 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+ORDER_PLACED: list[Callable] = []
 ORDER_PAID: list[Callable] = []
+REFUNDED: list[Callable] = []
 SETTLEMENT_COMMISSIONS: list[Callable] = []
 AFTER_SETTLEMENT: list[Callable] = []
 SETTLEMENT_DELAY: list[Callable] = []

@@ -38,6 +38,9 @@ class PricedOrder:
     brand: Brand
     lines: list[PricedLine]
     shipping: int = 0
+    free_shipping: bool = False  # set by an adjuster (a member level's benefit)
+    options: Mapping = field(default_factory=dict)  # the buyer's choices, e.g. {"points": {brand_id: n}}
+    adjustments: dict = field(default_factory=dict)  # what adjusters applied, read by ORDER_PLACED hooks
 
     @property
     def goods(self) -> int:
@@ -79,17 +82,22 @@ def price(
     consumer,
     province: str = "",
     unit_prices: Mapping[int, int] | None = None,
+    options: Mapping | None = None,
 ) -> PricedCheckout:
     """Price ``items`` (SKUs with their product and brand loaded) grouped into one order per brand.
 
     ``unit_prices`` may override the retail price per SKU (a distributor's store price); anything
-    outside the SKU's band is clamped into it, so no caller can price outside the brand's rules."""
+    outside the SKU's band is clamped into it, so no caller can price outside the brand's rules.
+    ``options`` carries the buyer's choices to the adjusters (points to redeem per brand)."""
     unit_prices = unit_prices or {}
+    options = options or {}
     by_brand: dict[int, PricedOrder] = {}
     for sku, quantity in items:
         unit = unit_prices.get(sku.pk, sku.retail_price)
         unit = min(max(unit, sku.price_min), sku.price_max)
-        order = by_brand.setdefault(sku.brand_id, PricedOrder(brand=sku.product.brand, lines=[]))
+        order = by_brand.setdefault(
+            sku.brand_id, PricedOrder(brand=sku.product.brand, lines=[], options=options)
+        )
         order.lines.append(PricedLine(sku=sku, quantity=quantity, unit_price=unit))
     orders = list(by_brand.values())
     for _, _, adjust in ADJUSTERS:
@@ -97,5 +105,6 @@ def price(
     rules = {r.brand_id: r for r in ShippingRule.objects.filter(brand_id__in=by_brand)}
     for order in orders:
         rule = rules.get(order.brand.pk)
-        order.shipping = rule.fee_for(order.goods - order.discount, province) if rule else 0
+        fee = rule.fee_for(order.goods - order.discount, province) if rule else 0
+        order.shipping = 0 if order.free_shipping else fee
     return PricedCheckout(orders=orders)

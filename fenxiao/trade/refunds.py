@@ -66,6 +66,8 @@ def on_refund_succeeded(refund: Refund) -> None:
             idempotency_key=f"refund:{refund.pk}",
         )
         Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + refund.amount)
+        for hook in hooks.REFUNDED:
+            hook(order, refund.amount)
         return
     split = ledger.split_refund(
         amount=refund.amount,
@@ -88,3 +90,5 @@ def on_refund_succeeded(refund: Refund) -> None:
     Order.objects.filter(pk=order.pk).update(
         refunded_amount=F("refunded_amount") + refund.amount, refunded_fee=F("refunded_fee") + fee_part
     )
+    for hook in hooks.REFUNDED:
+        hook(order, refund.amount)
