@@ -14,6 +14,7 @@ from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus
 from fenxiao.accounts.roles import Perm
 from fenxiao.catalog.models import Product, ProductStatus, Sku
 from fenxiao.core import clock
+from fenxiao.core.events import publish
 from fenxiao.core.money import format_yuan
 
 from .models import (
@@ -269,12 +270,15 @@ def share_link(
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return ShareLink.objects.create(code=_new_code(), **lookup)
+                link = ShareLink.objects.create(code=_new_code(), **lookup)
+                publish("share.created", {"link_id": link.pk, "brand_id": brand.pk}, aggregate=f"link:{link.pk}")
+                return link
         except IntegrityError:
             continue
     raise RuntimeError("could not allocate a short code")
 
 
+@transaction.atomic
 def record_visit(*, link: ShareLink, visitor=None, session_key: str = "") -> Visit:
     visit = Visit.objects.create(
         link=link,
@@ -282,6 +286,7 @@ def record_visit(*, link: ShareLink, visitor=None, session_key: str = "") -> Vis
         session_key=session_key[:40],
         at=clock.now(),
     )
+    publish("share.visited", {"visit_id": visit.pk, "brand_id": link.brand_id}, aggregate=f"link:{link.pk}")
     if getattr(visitor, "is_authenticated", False):
         bind(consumer=visitor, link=link, on_signup=False)
     return visit

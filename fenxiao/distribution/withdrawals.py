@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from fenxiao.accounts.models import Brand, BrandStaff
 from fenxiao.accounts.roles import Perm
 from fenxiao.core import clock
+from fenxiao.core.events import publish
 from fenxiao.core.money import apply_bps, format_yuan
 from fenxiao.ledger import selectors as ledger_selectors
 from fenxiao.ledger import services as ledger
@@ -127,6 +128,11 @@ def on_transfer_succeeded(transfer: Transfer) -> None:
     )
     Withdrawal.objects.filter(pk=withdrawal.pk).update(
         status=WithdrawalStatus.PAID, transfer=transfer, paid_at=clock.now()
+    )
+    publish(
+        "withdrawal.paid",
+        {"withdrawal_id": withdrawal.pk, "brand_id": withdrawal.brand_id},
+        aggregate=withdrawal.reference,
     )
 
 
