@@ -18,3 +18,13 @@ def sandbox_notify(payload: dict) -> None:
     response = requests.post(txn.notify_url, data=body, headers=headers, timeout=10)
     if response.status_code >= 300:
         raise RuntimeError(f"merchant answered {response.status_code}: {response.text[:200]}")
+
+
+@job("payments.transfer_poll", max_attempts=20, atomic=False)
+def transfer_poll(payload: dict) -> None:
+    """A payout the provider accepted but had not finished: ask again until it has (retried)."""
+    from .models import TransferStatus
+    from .services import poll_transfer
+
+    if poll_transfer(payload["transfer"]).status == TransferStatus.PENDING:
+        raise RuntimeError("payout still processing at the provider")

@@ -39,6 +39,9 @@ class Payment(models.Model):
     reference = models.CharField(max_length=60, db_index=True)
     status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     provider_transaction_id = models.CharField(max_length=64, blank=True)
+    merchant = models.ForeignKey(
+        "payments.MerchantAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     refunded_amount = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -125,6 +128,9 @@ class Transfer(models.Model):
     reference = models.CharField(max_length=80, unique=True)
     status = models.CharField(max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING)
     provider_transfer_id = models.CharField(max_length=64, blank=True)
+    merchant = models.ForeignKey(
+        "payments.MerchantAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -196,3 +202,126 @@ class SandboxTransaction(models.Model):
 
     def __str__(self) -> str:
         return self.out_trade_no
+
+
+class VerificationMode(models.TextChoices):
+    CERTIFICATE = "certificate", _("Platform certificates (downloaded from /v3/certificates)")
+    PUBLIC_KEY = "public_key", _("WeChat Pay public key")
+
+
+def default_api_base() -> str:
+    return getattr(settings, "WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com")
+
+
+class MerchantAccount(models.Model):
+    """The platform's WeChat Pay merchant: it collects every payment (the platform is the clearing
+    account in the ledger) and pays distributors out.  One account is active at a time.
+
+    The APIv3 key and the merchant private key are stored encrypted (``secrets_box``) and are
+    write-only: pages, admin and logs only ever say whether they are set."""
+
+    name = models.CharField(_("name"), max_length=60)
+    mchid = models.CharField(_("merchant id (mchid)"), max_length=32)
+    appid = models.CharField(_("app id (appid)"), max_length=32)
+    cert_serial_no = models.CharField(_("merchant API certificate serial"), max_length=64)
+    verification_mode = models.CharField(
+        _("verification mode"),
+        max_length=12,
+        choices=VerificationMode.choices,
+        default=VerificationMode.PUBLIC_KEY,
+    )
+    wechatpay_public_key_id = models.CharField(_("WeChat Pay public key id"), max_length=64, blank=True)
+    wechatpay_public_key = models.TextField(_("WeChat Pay public key (PEM)"), blank=True)
+    api_base_url = models.URLField(_("API base URL"), default=default_api_base)
+    notify_url = models.URLField(
+        _("notification URL"),
+        blank=True,
+        help_text=_(
+            "Where WeChat Pay posts notifications, e.g. https://shop.example.com/payments/notify/wechatpay/"
+        ),
+    )
+    transfer_scene_id = models.CharField(_("transfer scene id"), max_length=8, default="1000")
+    active = models.BooleanField(_("active"), default=True)
+    apiv3_key_encrypted = models.TextField(blank=True, editable=False)
+    private_key_encrypted = models.TextField(blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("WeChat Pay merchant account")
+        verbose_name_plural = _("WeChat Pay merchant accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["active"], condition=Q(active=True), name="one_active_merchant"),
+            models.CheckConstraint(
+                condition=~Q(verification_mode="public_key") | ~Q(wechatpay_public_key_id=""),
+                name="merchant_public_key_mode_has_key_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.mchid})"
+
+    def __repr__(self) -> str:  # never the secrets
+        return f"<MerchantAccount {self.pk} {self.mchid}>"
+
+    @property
+    def apiv3_key(self) -> str:
+        from .secrets_box import decrypt
+
+        return decrypt(self.apiv3_key_encrypted)
+
+    @apiv3_key.setter
+    def apiv3_key(self, value: str) -> None:
+        from .secrets_box import encrypt
+
+        self.apiv3_key_encrypted = encrypt(value)
+
+    @property
+    def private_key(self) -> str:
+        from .secrets_box import decrypt
+
+        return decrypt(self.private_key_encrypted)
+
+    @private_key.setter
+    def private_key(self, value: str) -> None:
+        from .secrets_box import encrypt
+
+        self.private_key_encrypted = encrypt(value)
+
+    @property
+    def secrets_set(self) -> bool:
+        return bool(self.apiv3_key_encrypted and self.private_key_encrypted)
+
+
+class GatewayChoice(models.TextChoices):
+    SANDBOX = "sandbox", _("Sandbox (no real money)")
+    WECHATPAY = "wechatpay", _("WeChat Pay")
+
+
+class BrandPaymentSetting(models.Model):
+    """A brand's choice of gateway; a checkout uses it when every brand in it chose the same one,
+    otherwise the platform default (``PAYMENT_GATEWAY``)."""
+
+    brand = models.OneToOneField("accounts.Brand", on_delete=models.CASCADE, related_name="payment_setting")
+    gateway = models.CharField(_("payment gateway"), max_length=20, choices=GatewayChoice.choices)
+
+    def __str__(self) -> str:
+        return f"{self.brand_id}: {self.gateway}"
+
+
+class WechatIdentity(models.Model):
+    """A person's openid under one WeChat appid (from WeChat sign-in); JSAPI payments and payouts need it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wechat_identities"
+    )
+    appid = models.CharField(max_length=32)
+    openid = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "appid"], name="wechat_identity_once_per_app"),
+            models.UniqueConstraint(fields=["appid", "openid"], name="wechat_openid_unique_per_app"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appid}:{self.user_id}"

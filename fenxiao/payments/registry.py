@@ -1,15 +1,38 @@
+"""Which gateway a payment goes through.
+
+The global default is ``settings.PAYMENT_GATEWAY`` ("sandbox" unless configured).  A brand may
+choose a gateway (:class:`BrandPaymentSetting`); a checkout uses the brands' choice when every
+brand in it made the same one, otherwise the default.  Whatever the gateway, the platform's
+merchant collects (the platform is the clearing account in the ledger)."""
+
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django.conf import settings
 
 from .gateways.base import PaymentGateway
 from .gateways.sandbox import SandboxGateway
+from .gateways.wechatpay import WeChatPayGateway
 
-GATEWAYS: dict[str, type[PaymentGateway]] = {"sandbox": SandboxGateway}
+GATEWAYS: dict[str, type[PaymentGateway]] = {"sandbox": SandboxGateway, "wechatpay": WeChatPayGateway}
 
 
 def default_gateway_name() -> str:
     return getattr(settings, "PAYMENT_GATEWAY", "sandbox")
+
+
+def gateway_for_brands(brand_ids: Iterable[int]) -> str:
+    from .models import BrandPaymentSetting
+
+    brand_ids = set(brand_ids)
+    if not brand_ids:
+        return default_gateway_name()
+    chosen = set(BrandPaymentSetting.objects.filter(brand_id__in=brand_ids).values_list("gateway", flat=True))
+    configured = BrandPaymentSetting.objects.filter(brand_id__in=brand_ids).count()
+    if len(chosen) == 1 and configured == len(brand_ids):
+        return chosen.pop()
+    return default_gateway_name()
 
 
 def get_gateway(name: str | None = None) -> PaymentGateway:

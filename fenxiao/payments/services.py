@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -18,7 +18,7 @@ from fenxiao.core import clock
 from .gateways.base import InvalidNotification, PaymentAction
 from .hooks import handler_for
 from .models import NotificationLog, Payment, PaymentStatus, Refund, RefundStatus, Transfer, TransferStatus
-from .registry import default_gateway_name, get_gateway
+from .registry import default_gateway_name, gateway_for_brands, get_gateway
 
 log = logging.getLogger("fenxiao.payments")
 
@@ -37,7 +37,9 @@ def create_payment(
     description: str,
     gateway: str | None = None,
     expires_at: datetime | None = None,
+    brand_ids: Iterable[int] = (),
 ) -> Payment:
+    """``brand_ids``: the brands whose goods are paid for (their gateway choice applies when they agree)."""
     if amount <= 0:
         raise PaymentError(_("Nothing to pay."))
     return Payment.objects.create(
@@ -46,20 +48,26 @@ def create_payment(
         purpose=purpose,
         reference=reference,
         description=description[:127],
-        gateway=gateway or default_gateway_name(),
+        gateway=gateway or gateway_for_brands(brand_ids),
         expires_at=expires_at,
     )
 
 
 def start_payment(
-    payment: Payment, *, return_url: str, notify_url: str, client_ip: str = "", scene: str = "redirect"
+    payment: Payment,
+    *,
+    return_url: str,
+    notify_url: str,
+    client_ip: str = "",
+    scene: str = "redirect",
+    openid: str = "",
 ) -> PaymentAction:
     if payment.status != PaymentStatus.PENDING:
         raise PaymentError(
             _("This payment is no longer open (%(status)s).") % {"status": payment.get_status_display()}
         )
     return get_gateway(payment.gateway).start(
-        payment, return_url=return_url, notify_url=notify_url, client_ip=client_ip, scene=scene
+        payment, return_url=return_url, notify_url=notify_url, client_ip=client_ip, scene=scene, openid=openid
     )
 
 
@@ -138,7 +146,33 @@ def _apply_notification(notification) -> str:
             else None,
         )
         return "applied success"
+    if notification.event_type.startswith("REFUND"):
+        return _apply_refund_notification(notification.event_type, resource)
     return f"ignored event {notification.event_type}"
+
+
+def _apply_refund_notification(event_type: str, resource: Mapping) -> str:
+    """REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED finish a refund the provider accepted."""
+    refund = (
+        Refund.objects.select_for_update()
+        .select_related("payment")
+        .filter(out_refund_no=resource.get("out_refund_no"))
+        .first()
+    )
+    if refund is None or refund.payment.out_trade_no != resource.get("out_trade_no"):
+        raise PaymentError("unknown out_refund_no")
+    if refund.status != RefundStatus.PENDING:
+        return f"refund already {refund.status}"
+    if int(resource.get("amount", {}).get("refund", -1)) != refund.amount:
+        raise PaymentError(f"refund amount mismatch for {refund.out_refund_no}")
+    succeeded = event_type == "REFUND.SUCCESS" and resource.get("refund_status") == "SUCCESS"
+    _finish_refund(
+        refund,
+        succeeded=succeeded,
+        provider_refund_id=resource.get("refund_id", refund.provider_refund_id),
+        failure_reason="" if succeeded else f"provider: {resource.get('refund_status', event_type)}",
+    )
+    return "refund succeeded" if succeeded else "refund failed"
 
 
 @transaction.atomic
@@ -184,6 +218,9 @@ def refund_payment(*, payment: Payment, amount: int, reason: str, purpose: str, 
     )
     result = get_gateway(payment.gateway).refund(refund)
     if result.pending:
+        if result.provider_refund_id:
+            refund.provider_refund_id = result.provider_refund_id
+            refund.save(update_fields=["provider_refund_id"])
         return refund
     return _finish_refund(
         refund,
@@ -235,7 +272,28 @@ def create_transfer(
     )
     result = get_gateway(transfer.gateway).transfer(transfer)
     if result.pending:
+        from fenxiao.core.jobs import enqueue
+
+        enqueue("payments.transfer_poll", {"transfer": transfer.pk})
         return transfer
+    return _finish_transfer(transfer, result)
+
+
+@transaction.atomic
+def poll_transfer(transfer_id: int) -> Transfer:
+    """Ask the provider about a payout it accepted but had not finished."""
+    transfer = Transfer.objects.select_for_update().get(pk=transfer_id)
+    if transfer.status != TransferStatus.PENDING:
+        return transfer
+    gateway = get_gateway(transfer.gateway)
+    result = gateway.transfer_state(transfer) if hasattr(gateway, "transfer_state") else None
+    if result is None or result.pending:
+        return transfer
+    return _finish_transfer(transfer, result)
+
+
+def _finish_transfer(transfer: Transfer, result) -> Transfer:
+    purpose = transfer.purpose
     transfer.status = TransferStatus.SUCCEEDED if result.succeeded else TransferStatus.FAILED
     transfer.provider_transfer_id = result.provider_refund_id
     transfer.failure_reason = result.failure_reason[:200]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import logging
+
+import segno
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,8 +12,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import services
+from .gateways.base import GatewayError
 from .gateways.sandbox import provider_pay
-from .models import Payment, PaymentStatus, SandboxTransaction
+from .models import Payment, PaymentStatus, SandboxTransaction, WechatIdentity
+
+log = logging.getLogger("fenxiao.payments")
+SCENES = {"jsapi", "h5", "native"}
 
 
 def _own_payment(request: HttpRequest, out_trade_no: str) -> Payment:
@@ -20,19 +27,46 @@ def _own_payment(request: HttpRequest, out_trade_no: str) -> Payment:
     return payment
 
 
+def _scene(request: HttpRequest, payment: Payment) -> str:
+    """JSAPI inside WeChat (when we know the payer's openid), H5 in a phone browser, else Native (QR)."""
+    asked = request.GET.get("scene", "")
+    if asked in SCENES:
+        return asked
+    agent = request.headers.get("User-Agent", "")
+    if "MicroMessenger" in agent and WechatIdentity.objects.filter(user=payment.payer).exists():
+        return "jsapi"
+    if any(word in agent for word in ("Mobile", "Android", "iPhone")):
+        return "h5"
+    return "native"
+
+
 @login_required
 def pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
-    """Start paying: the gateway says where the consumer goes (the sandbox cashier, a QR code, …)."""
+    """Start paying: the gateway says what comes next (a cashier page, a QR code, a JSAPI call)."""
     payment = _own_payment(request, out_trade_no)
     if payment.status != PaymentStatus.PENDING:
         return redirect("payments:result", payment.out_trade_no)
-    action = services.start_payment(
-        payment,
-        return_url=reverse("payments:result", args=[payment.out_trade_no]),
-        notify_url=request.build_absolute_uri(reverse("payments:notify", args=[payment.gateway])),
-        client_ip=request.META.get("REMOTE_ADDR", ""),
+    result_url = request.build_absolute_uri(reverse("payments:result", args=[payment.out_trade_no]))
+    try:
+        action = services.start_payment(
+            payment,
+            return_url=result_url,
+            notify_url=request.build_absolute_uri(reverse("payments:notify", args=[payment.gateway])),
+            client_ip=request.META.get("REMOTE_ADDR", ""),
+            scene=_scene(request, payment),
+        )
+    except GatewayError as exc:
+        log.warning("could not start payment %s: %s", payment.out_trade_no, exc)
+        return render(request, "payments/unavailable.html", {"payment": payment}, status=503)
+    if action.redirect_url:
+        return redirect(action.redirect_url)
+    context = {"payment": payment, "result_url": result_url}
+    if action.jsapi_params:
+        return render(request, "payments/jsapi.html", dict(context, jsapi_params=action.jsapi_params))
+    qr = segno.make(action.qr_text, error="m")
+    return render(
+        request, "payments/native.html", dict(context, code_url=action.qr_text, qr_svg=qr.svg_inline(scale=5))
     )
-    return redirect(action.redirect_url)
 
 
 @login_required
