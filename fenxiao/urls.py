@@ -8,6 +8,7 @@ from fenxiao.api import api
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("fenxiao.openapi.urls")),
     path("api/", api.urls),
     path("accounts/", include("fenxiao.accounts.urls")),
     path("console/", include("fenxiao.web.console_urls")),

@@ -22,6 +22,7 @@ from fenxiao.core.money import format_yuan
 
 from .images import image_files
 from .models import Category, Product, ProductImage, ProductStatus, Sku
+from .stock_events import stock_changed
 
 
 @dataclass
@@ -268,6 +269,7 @@ def bulk_update_skus(*, actor: BrandStaff, changes: Sequence[SkuChange]) -> list
     }
     errors: list[str] = []
     touched_products = set()
+    stock_before = {pk: sku.stock for pk, sku in skus.items()}
     for change in changes:
         sku = skus.get(change.sku_id)
         if sku is None:
@@ -303,6 +305,13 @@ def bulk_update_skus(*, actor: BrandStaff, changes: Sequence[SkuChange]) -> list
         raise ValidationError(errors)
     for sku in skus.values():
         sku.save(update_fields=["retail_price", "price_min", "price_max", "stock"])
+        stock_changed(
+            sku_id=sku.pk,
+            product_id=sku.product_id,
+            brand_id=sku.brand_id,
+            before=stock_before[sku.pk],
+            after=sku.stock,
+        )
     for product in touched_products:
         refresh_product_summary(product)
     return list(skus.values())

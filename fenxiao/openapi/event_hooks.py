@@ -1,0 +1,53 @@
+"""Events the open platform needs that the order lifecycle does not publish itself, written
+through the trade hooks (inside the transaction that changes the state):
+
+- ``stock.low`` when checkout takes a SKU's stock under the threshold;
+- ``commission.available`` for each commission made available at settlement.
+"""
+
+from __future__ import annotations
+
+from fenxiao.catalog.stock_events import stock_changed
+from fenxiao.core.events import publish
+from fenxiao.trade import hooks
+
+
+def on_order_placed(order, priced_order) -> None:
+    from fenxiao.catalog.models import Sku
+
+    taken: dict[int, int] = {}
+    for line in order.lines.all():
+        taken[line.sku_id] = taken.get(line.sku_id, 0) + line.quantity
+    for sku in Sku.objects.filter(pk__in=taken):
+        stock_changed(
+            sku_id=sku.pk,
+            product_id=sku.product_id,
+            brand_id=sku.brand_id,
+            before=sku.stock + taken[sku.pk],
+            after=sku.stock,
+        )
+
+
+def after_settlement(order) -> None:
+    from fenxiao.distribution.models import Commission, CommissionStatus
+
+    for commission in Commission.objects.filter(order=order, status=CommissionStatus.AVAILABLE).order_by(
+        "pk"
+    ):
+        publish(
+            "commission.available",
+            {
+                "commission_id": commission.pk,
+                "order_id": order.pk,
+                "order_no": order.order_no,
+                "brand_id": order.brand_id,
+                "distributor_id": commission.distributor_id,
+                "amount": commission.amount - commission.reversed_amount,
+            },
+            aggregate=f"commission:{commission.pk}",
+        )
+
+
+def register() -> None:
+    hooks.register(hooks.ORDER_PLACED, on_order_placed)
+    hooks.register(hooks.AFTER_SETTLEMENT, after_settlement)
