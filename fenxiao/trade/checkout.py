@@ -135,6 +135,7 @@ def place_order(
         reference=f"checkout:{checkout.pk}",
         description=titles[:120],
         expires_at=now + unpaid_timeout(),
+        brand_ids=[o.brand.pk for o in priced.orders],
     )
     checkout.save(update_fields=["payment"])
     if from_cart:
