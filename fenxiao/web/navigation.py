@@ -15,10 +15,13 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:products_bulk", _("Stock and prices"), Perm.CATALOG_VIEW),
     ("console:import_products", _("Import products"), Perm.CATALOG_EDIT),
     ("console:orders", _("Orders"), Perm.ORDERS_VIEW),
+    ("console:aftersales", _("After-sales"), Perm.AFTERSALES_HANDLE),
     ("console:shipping", _("Shipping fees"), Perm.SETTINGS_MANAGE),
     ("console:distribution_program", _("Distribution program"), Perm.DISTRIBUTION_MANAGE),
     ("console:distributors", _("Distributors"), Perm.DISTRIBUTION_MANAGE),
     ("console:distribution_customers", _("Customers and their distributors"), Perm.DISTRIBUTION_MANAGE),
     ("console:withdrawals", _("Withdrawals"), Perm.FINANCE_VIEW),
+    ("console:analytics", _("Data cube"), Perm.ORDERS_VIEW),
+    ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
 ]
