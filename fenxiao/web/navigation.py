@@ -23,5 +23,6 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:withdrawals", _("Withdrawals"), Perm.FINANCE_VIEW),
     ("console:analytics", _("Data cube"), Perm.ORDERS_VIEW),
     ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
+    ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
 ]

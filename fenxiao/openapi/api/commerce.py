@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.responses import codes_4xx
+from ninja.responses import Status, codes_4xx
 
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.models import Category, Product, ProductStatus, Sku
@@ -174,7 +174,7 @@ def create_product(request: HttpRequest, payload: ProductIn):
         distribution_enabled=payload.distribution_enabled,
         skus=[catalog.SkuInput(**sku.dict()) for sku in payload.skus],
     )
-    return 201, _product(brand_id_of(request), product.pk)
+    return Status(201, _product(brand_id_of(request), product.pk))
 
 
 @router.patch(
@@ -399,4 +399,4 @@ def ship_order(request: HttpRequest, order_no: str, payload: ShipIn):
         tracking_no=payload.tracking_no,
         quantities=quantities,
     )
-    return 201, _order(actor.brand_id, order_no)
+    return Status(201, _order(actor.brand_id, order_no))
