@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from fenxiao.accounts.roles import BrandRole
+from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.aftersales import services
 from fenxiao.aftersales.jobs import (
     auto_approve_requests,
@@ -14,8 +16,6 @@ from fenxiao.aftersales.jobs import (
 )
 from fenxiao.aftersales.models import AftersaleRequest, Kind, Notification, Status, Transition
 from fenxiao.aftersales.state import AftersalesError
-from fenxiao.accounts.roles import BrandRole
-from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.core import clock
 from fenxiao.core.models import OutboxEvent
 from fenxiao.distribution.models import Commission
