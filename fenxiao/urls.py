@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from fenxiao.api import api
+from fenxiao.core.audit_views import audit_log
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("trade/", include("fenxiao.trade.urls")),
     path("payments/", include("fenxiao.payments.urls")),
     path("platform/ledger/", include("fenxiao.ledger.urls")),
+    path("platform/audit/", audit_log, name="audit_log"),
     path("aftersales/", include("fenxiao.aftersales.urls")),
     path("crm/", include("fenxiao.crm.urls")),
     path("analytics/", include("fenxiao.analytics.urls")),

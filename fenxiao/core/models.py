@@ -1,10 +1,11 @@
-"""Outbox events, jobs and timers: the worker's tables."""
+"""Outbox events, jobs and timers (the worker's tables), and the append-only audit log."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class JobStatus(models.TextChoices):
@@ -79,3 +80,41 @@ class TimerState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuditCategory(models.TextChoices):
+    STAFF = "staff", _("Staff action")
+    MONEY = "money", _("Money movement")
+
+
+class AuditRecord(models.Model):
+    """One line of the audit log (``core.audit``): append-only, enforced by database triggers."""
+
+    at = models.DateTimeField(_("when"), db_index=True)
+    category = models.CharField(_("category"), max_length=10, choices=AuditCategory.choices)
+    # A plain id, not a foreign key: deleting a person must never rewrite the log.
+    actor_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_label = models.CharField(_("who"), max_length=150, blank=True)
+    brand_id = models.BigIntegerField(_("brand"), null=True, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=200)
+    target = models.CharField(_("object"), max_length=200, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit log")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["category", "-id"], name="audit_category_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label or 'system'} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit records are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit records are append-only.")
