@@ -265,7 +265,7 @@ class DistributorQrCode(models.Model):
     distributor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     scene = models.CharField(max_length=64, unique=True)
     ticket = models.CharField(max_length=200)
-    url = models.URLField(max_length=300)
+    url = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
