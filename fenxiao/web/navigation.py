@@ -25,5 +25,8 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:analytics", _("Data cube"), Perm.ORDERS_VIEW),
     ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
     ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
+    ("console:crm_members", _("Members"), Perm.MEMBERS_VIEW),
+    ("console:crm_levels", _("Member levels and points"), Perm.MARKETING_MANAGE),
+    ("console:crm_wechat", _("WeChat Official Account"), Perm.SETTINGS_MANAGE),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
 ]
