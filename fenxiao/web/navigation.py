@@ -16,7 +16,6 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:import_products", _("Import products"), Perm.CATALOG_EDIT),
     ("console:orders", _("Orders"), Perm.ORDERS_VIEW),
     ("console:aftersales", _("After-sales"), Perm.AFTERSALES_HANDLE),
-    ("console:aftersales", _("After-sales"), Perm.AFTERSALES_HANDLE),
     ("console:shipping", _("Shipping fees"), Perm.SETTINGS_MANAGE),
     ("console:distribution_program", _("Distribution program"), Perm.DISTRIBUTION_MANAGE),
     ("console:distributors", _("Distributors"), Perm.DISTRIBUTION_MANAGE),
