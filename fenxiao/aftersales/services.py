@@ -241,6 +241,9 @@ def reject(*, actor: BrandStaff, request_id: int, note: str) -> AftersaleRequest
     request = _brand_lock(actor, request_id)
     if not note.strip():
         raise AftersalesError(_("Say why the request is rejected."))
+    Message.objects.create(
+        request=request, author=actor.user, side=Side.BRAND, body=note.strip()[:2000], created_at=clock.now()
+    )
     return move(
         request,
         S.REJECTED,
@@ -321,6 +324,14 @@ def ship_exchange(*, actor: BrandStaff, request_id: int, carrier: str, tracking_
 def escalate(*, consumer, request_id: int, note: str = "") -> AftersaleRequest:
     request = lock_request(request_id, consumer=consumer)
     _check_due(request)
+    if request.status == S.REJECTED and note.strip():
+        Message.objects.create(
+            request=request,
+            author=consumer,
+            side=Side.CONSUMER,
+            body=note.strip()[:2000],
+            created_at=clock.now(),
+        )
     return move(request, S.DISPUTED, actor=consumer, actor_label="consumer", note=note)
 
 
