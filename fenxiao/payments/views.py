@@ -64,9 +64,19 @@ def pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     if action.jsapi_params:
         return render(request, "payments/jsapi.html", dict(context, jsapi_params=action.jsapi_params))
     qr = segno.make(action.qr_text, error="m")
-    return render(
-        request, "payments/native.html", dict(context, code_url=action.qr_text, qr_svg=qr.svg_inline(scale=5))
+    context.update(
+        code_url=action.qr_text, qr_svg=qr.svg_inline(scale=5), test_scan_url=_test_scan_url(payment)
     )
+    return render(request, "payments/native.html", context)
+
+
+def _test_scan_url(payment: Payment) -> str:
+    """With a test provider (not api.mch.weixin.qq.com), a link standing in for the payer's phone."""
+    payment.refresh_from_db(fields=["merchant"])
+    base = payment.merchant.api_base_url if payment.merchant else ""
+    if not base or "weixin.qq.com" in base:
+        return ""
+    return base.rstrip("/") + "/scan/"
 
 
 @login_required

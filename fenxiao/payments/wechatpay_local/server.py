@@ -89,6 +89,13 @@ class LocalWeChatPay:
         self._thread.start()
         return self
 
+    def serve_forever(self) -> None:
+        """Serve in this thread (the management command)."""
+        try:
+            self._httpd.serve_forever()
+        finally:
+            self._httpd.server_close()
+
     def stop(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()

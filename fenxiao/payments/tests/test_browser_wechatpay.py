@@ -1,0 +1,102 @@
+"""The transaction issue's journey in Chromium with WeChat Pay selected: a two-brand checkout paid
+through the Native QR page (the local provider's scan page stands in for the payer's phone), shipped
+and confirmed; then a phone browser pays through the H5 cashier."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import save_screenshot, sign_in
+from fenxiao.accounts.roles import BrandRole
+from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
+from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
+from fenxiao.payments.models import BrandPaymentSetting, NotificationLog, Payment, PaymentStatus
+from fenxiao.payments.wechatpay_local.merchant import connect_merchant
+from fenxiao.trade import fulfilment
+from fenxiao.trade.models import Order, OrderStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+
+
+def test_checkout_paid_with_wechatpay_native_then_h5(live_server, browser, phone_context, wxpay):
+    base = live_server.url
+    connect_merchant(wxpay, mode="certificate", notify_url=f"{base}/payments/notify/wechatpay/")
+    wxpay.auto_notify = True
+    tea = SkuFactory(
+        product=ProductFactory(title="龙井茶", brand__name="山野茶社", spec_names=["规格"]),
+        spec_values={"规格": "250g"},
+        retail_price=12800,
+        stock=5,
+    )
+    towel = SkuFactory(
+        product=ProductFactory(title="纯棉毛巾", brand__name="织物生活", spec_names=["颜色"]),
+        spec_values={"颜色": "白"},
+        retail_price=2900,
+        stock=9,
+    )
+    for sku in (tea, towel):
+        BrandPaymentSetting.objects.create(brand=sku.brand, gateway="wechatpay")
+    consumer = UserFactory()
+
+    page = phone_context.new_page()
+    sign_in(page, base, consumer)
+    page.goto(f"{base}/shop/p/{tea.product_id}/")
+    page.click("label:has-text('250g')")
+    page.click("#add-to-cart")
+    expect(page).to_have_url(re.compile("/trade/cart/$"))
+    page.goto(f"{base}/shop/p/{towel.product_id}/")
+    page.click("label:has-text('白')")
+    page.fill("#quantity", "2")
+    page.click("#buy-now")
+    expect(page).to_have_url(re.compile("/trade/checkout/$"))
+    page.click("#add-address")
+    page.fill("input[name=name]", "李四")
+    page.fill("input[name=phone]", "13912345678")
+    page.fill("input[name=province]", "浙江省")
+    page.fill("input[name=city]", "杭州市")
+    page.fill("input[name=detail]", "文一西路 1 号")
+    page.click("main form button[type=submit]")
+    expect(page.locator("#checkout-total")).to_have_text("¥186.00")
+    page.click("#place-order")
+
+    # Native: our page shows the code_url as a QR code; the provider's scan page pays it.
+    expect(page.locator("#native-amount")).to_have_text("¥186.00")
+    expect(page.locator("#native-qr svg")).to_be_visible()
+    save_screenshot(page, "wechatpay-native.png")
+    with page.expect_popup() as popup_info:
+        page.click("#test-scan")
+    phone = popup_info.value
+    expect(phone.locator("#wx-amount")).to_have_text("¥186.00")
+    phone.click("#wx-pay")
+    expect(phone.locator("#wx-state")).to_have_text("SUCCESS")
+    expect(page.locator("#payment-status")).to_have_text("已支付", timeout=20_000)  # the page reloads
+    assert NotificationLog.objects.filter(gateway="wechatpay", verified=True).count() == 1
+    orders = list(Order.objects.filter(consumer=consumer).order_by("id"))
+    assert len(orders) == 2 and all(o.status == OrderStatus.PAID for o in orders)
+
+    for order in orders:
+        staff = BrandStaffFactory(brand=order.brand, role=BrandRole.OPERATIONS)
+        fulfilment.ship(actor=staff, order_id=order.pk, carrier="顺丰速运", tracking_no=f"SF{order.pk:08d}")
+        page.goto(f"{base}/trade/orders/{order.pk}/")
+        page.click("#confirm-receipt")
+        expect(page.locator("#order-status")).to_have_text("已完成")
+
+    # H5: a phone browser outside WeChat goes to the provider's cashier and comes back paid.
+    h5 = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", user_agent=IPHONE)
+    h5_page = h5.new_page()
+    sign_in(h5_page, base, consumer)
+    h5_page.goto(f"{base}/shop/p/{tea.product_id}/")
+    h5_page.click("label:has-text('250g')")
+    h5_page.click("#buy-now")
+    h5_page.click("#place-order")
+    expect(h5_page).to_have_url(re.compile(r"/h5pay/"))
+    expect(h5_page.locator("#wx-amount")).to_have_text("¥128.00")
+    h5_page.click("#wx-pay")
+    expect(h5_page.locator("#payment-status")).to_have_text("已支付")
+    h5.close()
+    assert (
+        Payment.objects.filter(payer=consumer, gateway="wechatpay", status=PaymentStatus.SUCCEEDED).count()
+        == 2
+    )
