@@ -66,3 +66,17 @@ def test_production_settings_turn_on_hsts_and_secure_cookies(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["31536000", "True", "True", "Argon2PasswordHasher"]
+
+
+def test_uploaded_files_are_served_sandboxed(client, settings):
+    from django.urls import resolve
+
+    # The media route keeps the folder it was built with (the first test's MEDIA_ROOT).
+    target = Path(resolve(f"{settings.MEDIA_URL}evil.html").kwargs["document_root"]) / "evil.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("<script>alert(1)</script>")
+    response = client.get(f"{settings.MEDIA_URL}evil.html")
+    assert response.status_code == 200
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert "script-src" not in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
