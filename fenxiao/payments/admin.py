@@ -78,6 +78,15 @@ class SecretTextarea(forms.Textarea):
 class MerchantAccountForm(forms.ModelForm):
     """Secrets are write-only: the form never shows them; leaving a field empty keeps the stored one."""
 
+    api_base_url = forms.URLField(label=_("API base URL"), assume_scheme="https")
+    notify_url = forms.URLField(
+        label=_("notification URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Where WeChat Pay posts notifications, e.g. https://shop.example.com/payments/notify/wechatpay/"
+        ),
+    )
     new_apiv3_key = forms.CharField(
         label=_("APIv3 key"),
         required=False,

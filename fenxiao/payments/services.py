@@ -17,7 +17,16 @@ from fenxiao.core import clock
 
 from .gateways.base import InvalidNotification, PaymentAction
 from .hooks import handler_for
-from .models import NotificationLog, Payment, PaymentStatus, Refund, RefundStatus, Transfer, TransferStatus
+from .models import (
+    NotificationLog,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    Transfer,
+    TransferStatus,
+    WechatIdentity,
+)
 from .registry import default_gateway_name, gateway_for_brands, get_gateway
 
 log = logging.getLogger("fenxiao.payments")
@@ -304,3 +313,15 @@ def _finish_transfer(transfer: Transfer, result) -> Transfer:
     if callback:
         callback(transfer)
     return transfer
+
+
+@transaction.atomic
+def remember_openid(*, user, appid: str, openid: str) -> WechatIdentity:
+    """Called by WeChat sign-in: the openid JSAPI payments and payouts under ``appid`` need."""
+    owner = WechatIdentity.objects.filter(appid=appid, openid=openid).exclude(user=user).first()
+    if owner is not None:
+        raise PaymentError(_("This WeChat account is already linked to another person."))
+    identity, _created = WechatIdentity.objects.update_or_create(
+        user=user, appid=appid, defaults={"openid": openid}
+    )
+    return identity
