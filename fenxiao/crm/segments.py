@@ -89,8 +89,21 @@ def filter_members(qs: QuerySet[Member], filters: dict) -> QuerySet[Member]:
             qs = qs.filter(**{f"{field}__gte": filters[key]})
     q = (filters.get("q") or "").strip()
     if q:
-        qs = qs.filter(Q(consumer__phone=q) | Q(display_name__startswith=q) | Q(consumer__email__iexact=q))
+        qs = qs.filter(_search(q))
     return qs
+
+
+def _search(q: str) -> Q:
+    """A phone number or e-mail address finds the account through its unique index; anything else
+    is a name prefix, written as a range so both databases use the (brand, name) index."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    if q.isdigit():
+        return Q(consumer_id__in=users.filter(phone=q).values("pk"))
+    if "@" in q:
+        return Q(consumer_id__in=users.filter(email__in={q, q.lower()}).values("pk"))
+    return Q(display_name__gte=q, display_name__lt=q + "\U0010ffff")
 
 
 def members_in_segment(segment: Segment) -> QuerySet[Member]:
