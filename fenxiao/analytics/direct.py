@@ -61,7 +61,7 @@ class _Table:
 
 
 def _group(qs, day_field: str, key, by_day: bool):
-    qs = qs.annotate(k=key, d=_day(day_field) if by_day else Value(None, output_field=CharField()))
+    qs = qs.order_by().annotate(k=key, d=_day(day_field) if by_day else Value(None, output_field=CharField()))
     return qs.values("k", "d")
 
 
@@ -73,7 +73,7 @@ def counters(scope: Scope, period: DateRange, dim: str = Dim.ALL, *, by_day: boo
     table = _Table(by_day)
     province = dim == Dim.PROVINCE
     distributor_scope = scope.distributor_id is not None
-    orders = Order.objects.all()
+    orders = Order.objects.order_by()
     if scope.brand_id is not None:
         orders = orders.filter(brand_id=scope.brand_id)
     if distributor_scope:
@@ -228,8 +228,8 @@ def summary(scope: Scope, period: DateRange) -> dict[str, int]:
     result = counters(scope, period).get((None, ALL_KEY), zero())
     result = dict(result)
     lo, hi = period.bounds()
-    visits = Visit.objects.filter(at__gte=lo, at__lt=hi)
-    orders = Order.objects.all()
+    visits = Visit.objects.order_by().filter(at__gte=lo, at__lt=hi)
+    orders = Order.objects.order_by()
     if scope.brand_id is not None:
         visits = visits.filter(link__brand_id=scope.brand_id)
         orders = orders.filter(brand_id=scope.brand_id)
@@ -273,7 +273,7 @@ def customers(scope: Scope, period: DateRange, limit: int | None = 20) -> list[d
     from fenxiao.trade.models import Order
 
     lo, hi = period.bounds()
-    orders = Order.objects.all()
+    orders = Order.objects.order_by()
     if scope.brand_id is not None:
         orders = orders.filter(brand_id=scope.brand_id)
     if scope.distributor_id is not None:

@@ -43,7 +43,9 @@ def _customer_rows(brand_id: int) -> list[DailyCustomer]:
     from fenxiao.trade.models import Order
 
     rows: dict[tuple, DailyCustomer] = {}
-    orders = Order.objects.filter(brand_id=brand_id).annotate(dist=Coalesce("distributor_id", Value(0)))
+    orders = (
+        Order.objects.order_by().filter(brand_id=brand_id).annotate(dist=Coalesce("distributor_id", Value(0)))
+    )
     for field in ("created_at", "paid_at"):
         grouped = (
             orders.filter(**{f"{field}__isnull": False})
@@ -80,7 +82,8 @@ def _visitor_rows(brand_id: int) -> list[DailyVisitor]:
         output_field=CharField(),
     )
     grouped = (
-        Visit.objects.filter(link__brand_id=brand_id)
+        Visit.objects.order_by()
+        .filter(link__brand_id=brand_id)
         .annotate(d=direct._day("at"), k=key)
         .values("d", "link__distributor_id", "k")
         .distinct()
