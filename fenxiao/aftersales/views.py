@@ -54,7 +54,7 @@ def apply(request: HttpRequest, order_id: int) -> HttpResponse:
             return redirect("aftersales:detail", created.pk)
     if request.method == "POST":
         status = 400
-    caps = {line.pk: money.refundable(order, line) for line in order.lines.all()}
+    caps = [(line, money.refundable(order, line)) for line in order.lines.all()]
     return render(
         request,
         "aftersales/apply.html",
