@@ -8,7 +8,7 @@ PORT ?= 8000
 export DEBUG ?= 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: setup run test lint messages migrate demo worker serve clean
+.PHONY: setup run test lint messages migrate demo worker serve bench clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -30,6 +30,13 @@ run: demo ## start the platform with demo data on http://$(HOST):$(PORT) plus it
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py run_worker & \
 	  $(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+serve: setup ## production web server: gunicorn, several processes (set SECRET_KEY, DATABASE_URL; docs/deployment.md)
+	DEBUG=0 $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=0 $(UV) run --frozen gunicorn -c deploy/gunicorn.conf.py
+
+worker: setup ## one background worker (run as many as needed)
+	$(PY) manage.py run_worker
 
 lint: setup
 	$(UV) run --frozen ruff check .
