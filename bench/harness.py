@@ -41,6 +41,7 @@ def bench_env(database_url: str) -> dict[str, str]:
             "SECURE_COOKIES": "0",
             "CONN_MAX_AGE": "60",
             "LOG_LEVEL": "WARNING",
+            "REQUEST_LOG_LEVEL": "WARNING",  # no line per request on the benchmark's terminal
             "DJANGO_SETTINGS_MODULE": "fenxiao.settings",
         }
     )
