@@ -83,7 +83,10 @@ def _test_scan_url(payment: Payment) -> str:
 def result(request: HttpRequest, out_trade_no: str) -> HttpResponse:
     payment = _own_payment(request, out_trade_no)
     if payment.status == PaymentStatus.PENDING:
-        payment = services.query_and_apply(payment)
+        try:
+            payment = services.query_and_apply(payment)
+        except GatewayError as exc:  # the page refreshes itself; the notification may still come
+            log.warning("could not query payment %s: %s", payment.out_trade_no, exc)
     return render(request, "payments/result.html", {"payment": payment})
 
 

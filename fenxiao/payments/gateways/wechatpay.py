@@ -13,6 +13,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
@@ -37,6 +38,7 @@ log = logging.getLogger("fenxiao.payments.wechatpay")
 CHINA = timezone(timedelta(hours=8))
 TIMESTAMP_TOLERANCE = timedelta(minutes=5)
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+CERTIFICATE_REFRESH_INTERVAL = 60.0  # seconds between re-downloads of platform certificates
 HEADERS = ("Wechatpay-Signature", "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Serial")
 
 
@@ -70,6 +72,7 @@ class _Client(WeChatPay):
         self._appid = merchant.appid
         self._notify_url = None
         self._partner_mode = False
+        self.refreshed_at = time.monotonic()  # certificates were just downloaded (certificate mode)
         self._core = _Core(
             merchant.api_base_url,
             mchid=merchant.mchid,
@@ -213,14 +216,25 @@ class WeChatPayGateway(PaymentGateway):
     def _client_for_serial(self, serial: str) -> _Client:
         """The merchant whose WeChat Pay key has this serial: the public key id, or a platform
         certificate's serial (certificates are downloaded again once when the serial is new)."""
-        for merchant in MerchantAccount.objects.all():
-            if merchant.verification_mode == VerificationMode.PUBLIC_KEY:
-                if serial == merchant.wechatpay_public_key_id:
-                    return client_for(merchant)
+        merchants = list(MerchantAccount.objects.order_by("-active", "-id"))
+        for merchant in merchants:
+            if (
+                merchant.verification_mode == VerificationMode.PUBLIC_KEY
+                and serial == merchant.wechatpay_public_key_id
+            ):
+                return client_for(merchant)
+        for merchant in merchants:
+            if merchant.verification_mode != VerificationMode.CERTIFICATE:
                 continue
-            client = client_for(merchant)
+            try:
+                client = client_for(merchant)
+            except GatewayError:  # a retired account whose provider no longer answers
+                continue
             if _has_certificate(client, serial):
                 return client
+            if time.monotonic() - client.refreshed_at < CERTIFICATE_REFRESH_INTERVAL:
+                continue  # unknown serials must not make us hammer the provider
+            client.refreshed_at = time.monotonic()
             try:
                 client._core._update_certificates()
             except Exception:  # noqa: BLE001 - the provider unreachable: the serial stays unknown

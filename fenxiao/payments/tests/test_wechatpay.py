@@ -288,3 +288,22 @@ def test_an_answer_not_signed_by_the_provider_is_not_believed(wxpay, merchant):
 def test_gateway_interface_is_complete():
     assert WeChatPayGateway.name == "wechatpay"
     assert not getattr(WeChatPayGateway, "__abstractmethods__", set())
+
+
+def test_a_rotated_platform_certificate_is_downloaded_once_then_trusted(wxpay, db):
+    from fenxiao.payments.wechatpay_local.merchant import connect_merchant
+
+    merchant = connect_merchant(wxpay, mode="certificate")
+    payment = _payment()
+    _start(payment)
+    old = wxpay.rotate_certificate()
+    try:
+        headers, body = wxpay.pay(payment.out_trade_no)
+        assert headers["Wechatpay-Serial"] == wxpay.certificate_serial
+        assert _notify(headers, body)[0] == 400  # just downloaded: not again at once
+        client_for(merchant).refreshed_at = 0  # a minute later
+        assert _notify(headers, body)[0] == 204
+    finally:
+        wxpay.restore(old)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED

@@ -100,6 +100,18 @@ class LocalWeChatPay:
         self._httpd.shutdown()
         self._httpd.server_close()
 
+    def rotate_certificate(self) -> tuple:
+        """A new platform key and certificate (WeChat rotates them); returns the old ones for restore()."""
+        old = (self.platform_key, self.platform_certificate, self.certificate_serial, self.public_key_pem)
+        self.platform_key = protocol.new_key()
+        self.platform_certificate = protocol.self_signed_certificate(self.platform_key, "Local WeChat Pay")
+        self.certificate_serial = protocol.certificate_serial(self.platform_certificate)
+        self.public_key_pem = protocol.public_pem(self.platform_key)
+        return old
+
+    def restore(self, old: tuple) -> None:
+        self.platform_key, self.platform_certificate, self.certificate_serial, self.public_key_pem = old
+
     def register_merchant(self, merchant: LocalMerchant) -> None:
         self.merchants[merchant.mchid] = merchant
 
