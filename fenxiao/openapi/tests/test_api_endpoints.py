@@ -215,3 +215,14 @@ def test_commissions_list(client, world):
     assert data["data"][0]["order_no"] == a["order"].order_no
     assert call(client, "get", "/api/v1/commissions?status=available", a["key"]).json()["data"] == []
     assert_error(call(client, "get", "/api/v1/commissions?distributor_id=x", a["key"]), 422)
+
+
+def test_committed_openapi_document_is_current():
+    """docs/openapi-v1.json is what `manage.py export_openapi` writes; regenerate it after an API change."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from fenxiao.openapi.management.commands.export_openapi import document
+
+    assert (Path(settings.BASE_DIR) / "docs" / "openapi-v1.json").read_text(encoding="utf-8") == document()

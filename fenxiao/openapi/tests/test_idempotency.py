@@ -88,3 +88,19 @@ def test_concurrent_requests_with_one_key_write_once(world):
     assert sorted(r.status_code for r in results) == [201] * 4
     assert len({json.dumps(r.json(), sort_keys=True) for r in results}) == 1
     assert Product.objects.filter(title="幂等茶").count() == 1
+
+
+@pytest.mark.django_db
+def test_records_are_pruned_after_48_hours(client, world):
+    from datetime import timedelta
+
+    from fenxiao.core import clock
+    from fenxiao.openapi.jobs import prune
+
+    post(client, world["a"]["key"])
+    clock.advance(timedelta(hours=47))
+    prune()
+    assert IdempotencyRecord.objects.count() == 1
+    clock.advance(timedelta(hours=2))
+    prune()
+    assert IdempotencyRecord.objects.count() == 0
