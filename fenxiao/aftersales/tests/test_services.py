@@ -146,6 +146,29 @@ def test_reject_escalate_and_partial_arbitration():
     _balanced()
 
 
+def test_brand_rejects_returned_goods_consumer_withdraws_or_escalates():
+    s = scene(quantity=2)
+    s.ship()
+    request = _request(s, amount=10000)
+    services.approve(actor=s.service, request_id=request.pk)
+    with pytest.raises(AftersalesError, match="carrier"):
+        services.ship_back(consumer=s.consumer, request_id=request.pk, carrier=" ", tracking_no="")
+    services.ship_back(consumer=s.consumer, request_id=request.pk, carrier="中通", tracking_no="ZT1")
+    services.reject(actor=s.service, request_id=request.pk, note="退回的不是原商品")
+    assert _fresh(request).status == Status.REJECTED and not _fresh(request).stock_returned
+    services.escalate(consumer=s.consumer, request_id=request.pk, note="就是原商品")
+    assert [m.side for m in request.messages.all()] == ["brand", "consumer"]
+    services.arbitrate(
+        staff=UserFactory(is_staff=True), request_id=request.pk, outcome="full", note="支持退款"
+    )
+    assert _fresh(request).status == Status.REFUNDED and _fresh(request).refunded_amount == 10000
+    other = _request(s, Kind.RETURN_REFUND, amount=5000)
+    services.approve(actor=s.service, request_id=other.pk)
+    services.cancel(consumer=s.consumer, request_id=other.pk)
+    assert _fresh(other).status == Status.CLOSED
+    _balanced()
+
+
 @pytest.mark.parametrize("outcome", ["full", "deny"])
 def test_arbitration_full_or_deny(outcome):
     s = scene(quantity=1)
