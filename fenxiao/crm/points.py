@@ -67,15 +67,20 @@ def redeemable(order, member: Member, settings: LoyaltySettings) -> int:
 
 
 def points_adjuster(orders, consumer) -> None:
+    """Redeem the points asked for; also note what could be redeemed (``points_available``) so
+    the checkout page can offer it."""
     wanted_by_brand = {}
     for order in orders:
         wanted_by_brand = order.options.get("points") or {}
         break
-    if not wanted_by_brand:
-        return
     members = _consumer_members(orders, consumer)
     for order in orders:
         member = members.get(order.brand.pk)
+        if member is not None and member.points_balance > 0:
+            settings = loyalty_for(order.brand.pk)
+            most = redeemable(order, member, settings)
+            if most:
+                order.adjustments["points_available"] = (most, most * settings.point_value_fen)
         try:
             wanted = int(wanted_by_brand.get(order.brand.pk) or wanted_by_brand.get(str(order.brand.pk)) or 0)
         except (TypeError, ValueError):

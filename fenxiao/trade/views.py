@@ -93,6 +93,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 consumer=request.user,
                 address_id=_int(request.POST.get("address_id")),
                 note=request.POST.get("note", ""),
+                options=_options(request),
             )
         except TradeError as exc:
             return render(
@@ -113,11 +114,24 @@ def checkout(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _options(request) -> dict:
+    """The buyer's pricing choices: ``use_points`` (brand ids) redeems as many points as allowed."""
+    chosen = (
+        request.POST.getlist("use_points") if request.method == "POST" else request.GET.getlist("use_points")
+    )
+    return {"points": {int(b): 10**9 for b in chosen if b.isdigit()}}
+
+
 def _preview(request, items, addresses):
     if not items:
         return None
     province = addresses[0].province if addresses else ""
-    return price_for(consumer=request.user, items=[(i.sku, i.quantity) for i in items], province=province)[0]
+    return price_for(
+        consumer=request.user,
+        items=[(i.sku, i.quantity) for i in items],
+        province=province,
+        options=_options(request),
+    )[0]
 
 
 @login_required

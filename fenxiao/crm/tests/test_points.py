@@ -226,3 +226,27 @@ def test_points_expire_by_calendar_year(shop):
 def test_order_status_unchanged_by_crm_failure_paths(shop):
     checkout = _buy(shop)
     assert checkout.orders.get().status == OrderStatus.PENDING_PAYMENT
+
+
+def test_checkout_page_offers_points_and_charges_what_it_shows(client, shop):
+    from fenxiao.trade import cart
+
+    member = member_services.ensure_member(
+        brand_id=shop["brand"].pk, consumer=shop["consumer"], channel="link"
+    )
+    Member.objects.filter(pk=member.pk).update(points_balance=5000)
+    cart.add_to_cart(consumer=shop["consumer"], sku_id=shop["tea"].pk, quantity=1)
+    cart.add_to_cart(consumer=shop["consumer"], sku_id=shop["cup"].pk, quantity=1)
+    client.force_login(shop["consumer"])
+    offer = client.get("/trade/checkout/").content.decode()
+    assert f"?use_points={shop['brand'].pk}" in offer and "1000" in offer
+    preview = client.get("/trade/checkout/", {"use_points": shop["brand"].pk})
+    assert preview.context["preview"].total == 10000 - 1000 + 800
+    response = client.post(
+        "/trade/checkout/", {"address_id": shop["address"].pk, "use_points": shop["brand"].pk}
+    )
+    assert response.status_code == 302
+    order = shop["consumer"].orders.get()
+    assert order.paid_amount == 10000 - 1000 + 800
+    member.refresh_from_db()
+    assert member.points_balance == 4000
