@@ -28,3 +28,13 @@ def transfer_poll(payload: dict) -> None:
 
     if poll_transfer(payload["transfer"]).status == TransferStatus.PENDING:
         raise RuntimeError("payout still processing at the provider")
+
+
+@job("payments.refund_poll", max_attempts=20, atomic=False)
+def refund_poll(payload: dict) -> None:
+    """A refund whose notification has not come: ask the provider until it is final (retried)."""
+    from .models import RefundStatus
+    from .services import poll_refund
+
+    if poll_refund(payload["refund"]).status == RefundStatus.PENDING:
+        raise RuntimeError("refund still processing at the provider")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -30,6 +30,7 @@ from .models import (
 from .registry import default_gateway_name, gateway_for_brands, get_gateway
 
 log = logging.getLogger("fenxiao.payments")
+REFUND_POLL_AFTER = timedelta(minutes=5)
 
 
 class PaymentError(ValidationError):
@@ -227,14 +228,36 @@ def refund_payment(*, payment: Payment, amount: int, reason: str, purpose: str, 
     )
     result = get_gateway(payment.gateway).refund(refund)
     if result.pending:
+        from fenxiao.core.jobs import enqueue
+
         if result.provider_refund_id:
             refund.provider_refund_id = result.provider_refund_id
             refund.save(update_fields=["provider_refund_id"])
+        # The notification normally finishes it; if it is late or lost, ask the provider.
+        enqueue("payments.refund_poll", {"refund": refund.pk}, run_at=clock.now() + REFUND_POLL_AFTER)
         return refund
     return _finish_refund(
         refund,
         succeeded=result.succeeded,
         provider_refund_id=result.provider_refund_id,
+        failure_reason=result.failure_reason,
+    )
+
+
+@transaction.atomic
+def poll_refund(refund_id: int) -> Refund:
+    """Ask the provider about a refund still processing; finish it if the provider has."""
+    refund = Refund.objects.select_for_update().select_related("payment").get(pk=refund_id)
+    if refund.status != RefundStatus.PENDING:
+        return refund
+    gateway = get_gateway(refund.payment.gateway)
+    result = gateway.refund_state(refund) if hasattr(gateway, "refund_state") else None
+    if result is None or result.pending:
+        return refund
+    return _finish_refund(
+        refund,
+        succeeded=result.succeeded,
+        provider_refund_id=result.provider_refund_id or refund.provider_refund_id,
         failure_reason=result.failure_reason,
     )
 

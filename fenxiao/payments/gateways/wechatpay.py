@@ -290,6 +290,20 @@ class WeChatPayGateway(PaymentGateway):
             False, provider_refund_id=data.get("refund_id", ""), failure_reason=str(status)
         )
 
+    def refund_state(self, refund) -> GatewayRefundResult:
+        """Ask about a refund still processing (when its notification is late or lost)."""
+        client = client_for(self._merchant(refund.payment))
+        code, data = _call(client.query_refund, out_refund_no=refund.out_refund_no)
+        if code != 200 or data.get("status") == "PROCESSING":
+            return GatewayRefundResult(False, pending=True, failure_reason=_failure(code, data))
+        if data.get("status") == "SUCCESS":
+            return GatewayRefundResult(True, provider_refund_id=data.get("refund_id", ""))
+        return GatewayRefundResult(
+            False,
+            provider_refund_id=data.get("refund_id", ""),
+            failure_reason=f"provider: {data.get('status')}",
+        )
+
     def transfer(self, transfer) -> GatewayRefundResult:
         """Pay a distributor to its WeChat balance (商家转账到零钱, one batch of one detail)."""
         merchant = self._merchant(transfer)

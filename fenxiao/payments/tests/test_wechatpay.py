@@ -307,3 +307,24 @@ def test_a_rotated_platform_certificate_is_downloaded_once_then_trusted(wxpay, d
         wxpay.restore(old)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
+
+
+def test_a_lost_refund_notification_is_made_up_for_by_a_query(wxpay, merchant):
+    from fenxiao.core.worker import run_pending
+
+    payment = _paid(wxpay, _payment(10000))
+    refund = services.refund_payment(
+        payment=payment, amount=4000, reason="退货", purpose="wxtest", reference="r"
+    )
+    assert refund.status == RefundStatus.PENDING
+    run_pending()
+    assert Payment.objects.get(pk=payment.pk).refunded_amount == 0  # not asked before five minutes
+    clock.advance(timedelta(minutes=6))
+    run_pending()
+    refund.refresh_from_db()
+    assert (
+        refund.status == RefundStatus.SUCCEEDED and Payment.objects.get(pk=payment.pk).refunded_amount == 4000
+    )
+    # The notification arriving after all changes nothing.
+    assert _notify(*wxpay.refund_notifications(refund.out_refund_no))[0] == 204
+    assert CALLS[1:] == [("refunded", 4000)]
