@@ -133,9 +133,17 @@ def _write(request: HttpRequest, app: ApiApp, call: Callable[[], HttpResponse]) 
         return rollback.response
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """NUL characters cannot be stored (PostgreSQL refuses them): refuse them up front."""
+    query = "".join(k + "".join(v) for k, v in request.GET.lists())
+    return "\x00" in request.path or "\x00" in query or b"\x00" in request.body or b"\\u0000" in request.body
+
+
 def gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if _has_nul(request):
+            return error_response(400, "invalid", "Text may not contain NUL characters.")
         app = app_for_key(bearer_token(request))
         if app is None:
             response = error_response(
