@@ -6,3 +6,10 @@ class AftersalesConfig(AppConfig):
     name = "fenxiao.aftersales"
     label = "aftersales"
     verbose_name = _("After-sales")
+
+    def ready(self) -> None:
+        from fenxiao.trade import hooks
+
+        from .money import units_not_to_ship
+
+        hooks.register(hooks.UNITS_NOT_TO_SHIP, units_not_to_ship)

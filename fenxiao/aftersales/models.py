@@ -109,6 +109,9 @@ class AftersaleRequest(models.Model):
     )
     refund_attempts = models.PositiveSmallIntegerField(default=0)
     stock_returned = models.BooleanField(default=False)
+    restocked = models.JSONField(
+        default=dict, blank=True, help_text="refund only before shipping: {line id: units not to ship}"
+    )
     decision = models.CharField(max_length=200, blank=True, help_text="last decision's note")
     created_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -119,12 +119,26 @@ def _give_back(sku_id: int, product_id: int, quantity: int) -> None:
         Product.objects.filter(pk=product_id).update(total_stock=F("total_stock") + quantity)
 
 
+def units_not_to_ship(order: Order) -> dict[int, int]:
+    """Trade hook ``UNITS_NOT_TO_SHIP``: units refunded (and restocked) before they shipped."""
+    held: dict[int, int] = {}
+    for restocked in AftersaleRequest.objects.filter(order=order, kind=Kind.REFUND_ONLY).values_list(
+        "restocked", flat=True
+    ):
+        for line_id, units in (restocked or {}).items():
+            held[int(line_id)] = held.get(int(line_id), 0) + int(units)
+    return held
+
+
 def _lines_and_quantities(request: AftersaleRequest, *, shipped: bool) -> list[tuple[OrderLine, int]]:
     lines = [request.line] if request.line_id else list(request.order.lines.all())
+    held = {} if shipped else units_not_to_ship(request.order)
     result = []
     for line in lines:
         line.refresh_from_db(fields=["shipped_quantity"])
-        available = line.shipped_quantity if shipped else line.quantity - line.shipped_quantity
+        available = (
+            line.shipped_quantity if shipped else line.quantity - line.shipped_quantity - held.get(line.pk, 0)
+        )
         wanted = request.quantity if request.line_id and request.quantity else line.quantity
         result.append((line, min(wanted, available)))
     return result
@@ -147,8 +161,13 @@ def return_received_stock(request: AftersaleRequest) -> None:
 def return_unshipped_stock(request: AftersaleRequest) -> None:
     """A refund-only request paid before its goods shipped: the units not shipped are stock again."""
     if _mark_stock_returned(request):
+        restocked = {}
         for line, quantity in _lines_and_quantities(request, shipped=False):
             _give_back(line.sku_id, line.product_id_snapshot, quantity)
+            if quantity > 0:
+                restocked[str(line.pk)] = quantity
+        request.restocked = restocked
+        AftersaleRequest.objects.filter(pk=request.pk).update(restocked=restocked)
 
 
 def take_exchange_stock(request: AftersaleRequest) -> None:

@@ -44,10 +44,14 @@ def ship(
     if not carrier or not tracking_no:
         raise TradeError(_("Give the carrier and the tracking number."))
     lines = {line.pk: line for line in order.lines.select_for_update()}
+    held: dict[int, int] = {}
+    for fn in hooks.UNITS_NOT_TO_SHIP:
+        for line_id, units in fn(order).items():
+            held[line_id] = held.get(line_id, 0) + units
     wanted = (
         dict(quantities)
         if quantities
-        else {pk: line.quantity - line.shipped_quantity for pk, line in lines.items()}
+        else {pk: line.quantity - line.shipped_quantity - held.get(pk, 0) for pk, line in lines.items()}
     )
     wanted = {pk: q for pk, q in wanted.items() if q}
     if not wanted:
@@ -63,15 +67,15 @@ def ship(
         line = lines.get(pk)
         if line is None:
             raise TradeError(_("That item is not part of this order."))
-        if quantity < 0 or line.shipped_quantity + quantity > line.quantity:
+        left = line.quantity - line.shipped_quantity - held.get(pk, 0)
+        if quantity < 0 or quantity > left:
             raise TradeError(
-                _("“%(title)s”: only %(left)d left to ship.")
-                % {"title": line.title, "left": line.quantity - line.shipped_quantity}
+                _("“%(title)s”: only %(left)d left to ship.") % {"title": line.title, "left": left}
             )
         line.shipped_quantity += quantity
         line.save(update_fields=["shipped_quantity"])
         ShipmentLine.objects.create(shipment=shipment, order_line=line, quantity=quantity)
-    if all(line.shipped_quantity == line.quantity for line in lines.values()):
+    if all(line.shipped_quantity + held.get(pk, 0) >= line.quantity for pk, line in lines.items()):
         transition(
             order,
             OrderStatus.SHIPPED,

@@ -6,6 +6,8 @@ The distribution app uses them for commissions; the marketing plugins (issue 7) 
   (``priced_order.adjustments`` says what the adjusters applied, e.g. points redeemed); may raise
   TradeError to refuse the whole checkout.
 - ``ORDER_PAID``: fn(order) — after an order became paid.
+- ``UNITS_NOT_TO_SHIP``: fn(order) -> {line_id: units} — units of a paid order refunded before
+  they shipped (after-sales "refund only"); shipping leaves them out.
 - ``REFUNDED``: fn(order, amount) — after a refund of ``amount`` fen succeeded (before or after
   settlement), e.g. to reverse points pro rata.
 - ``SETTLEMENT_COMMISSIONS``: fn(order) -> {user_id: fen} — commission to make available at settlement.
@@ -24,6 +26,7 @@ from collections.abc import Callable
 ORDER_PLACED: list[Callable] = []
 ORDER_PAID: list[Callable] = []
 REFUNDED: list[Callable] = []
+UNITS_NOT_TO_SHIP: list[Callable] = []
 SETTLEMENT_COMMISSIONS: list[Callable] = []
 AFTER_SETTLEMENT: list[Callable] = []
 SETTLEMENT_DELAY: list[Callable] = []

@@ -70,6 +70,33 @@ def test_refund_only_before_shipping_refunds_reverses_commission_and_returns_sto
     _balanced()
 
 
+def test_units_refunded_before_shipping_are_not_shipped():
+    s = scene(quantity=3)
+    sku_model = s.sku.__class__
+    stock = sku_model.objects.get(pk=s.sku.pk).stock
+    first = _request(s, Kind.REFUND_ONLY, amount=10000, quantity=1)
+    services.approve(actor=s.service, request_id=first.pk)
+    second = _request(s, Kind.REFUND_ONLY, amount=10000, quantity=2)
+    services.approve(actor=s.service, request_id=second.pk)
+    assert sku_model.objects.get(pk=s.sku.pk).stock == stock + 3
+    with pytest.raises(ValidationError, match="at least one"):
+        s.ship()  # every unit was refunded: nothing to ship
+    assert s.line.shipped_quantity == 0
+
+
+def test_partial_refund_before_shipping_then_the_rest_ships():
+    s = scene(quantity=3)
+    request = _request(s, Kind.REFUND_ONLY, amount=10000, quantity=1)
+    services.approve(actor=s.service, request_id=request.pk)
+    assert _fresh(request).restocked == {str(s.line.pk): 1}
+    with pytest.raises(ValidationError, match="only 2 left"):
+        fulfilment.ship(
+            actor=s.owner, order_id=s.order.pk, carrier="c", tracking_no="t", quantities={s.line.pk: 3}
+        )
+    s.ship()
+    assert s.order.status == "shipped" and s.line.shipped_quantity == 2
+
+
 def test_return_and_refund_after_settlement_claws_back_and_restocks():
     s = scene(quantity=2, freeze_days=3)
     s.complete()
