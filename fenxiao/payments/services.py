@@ -18,6 +18,7 @@ from fenxiao.core import clock
 from .gateways.base import InvalidNotification, PaymentAction
 from .hooks import handler_for
 from .models import (
+    BrandPaymentSetting,
     NotificationLog,
     Payment,
     PaymentStatus,
@@ -348,3 +349,25 @@ def remember_openid(*, user, appid: str, openid: str) -> WechatIdentity:
         user=user, appid=appid, defaults={"openid": openid}
     )
     return identity
+
+
+@transaction.atomic
+def set_brand_gateway(*, actor, gateway: str | None) -> BrandPaymentSetting | None:
+    """A brand's choice of gateway (``None``: the platform default).  Needs settings permission."""
+    from fenxiao.accounts.roles import Perm
+    from fenxiao.accounts.selectors import require_brand_permission
+
+    from .models import GatewayChoice, MerchantAccount
+
+    require_brand_permission(actor.user, actor.brand_id, Perm.SETTINGS_MANAGE)
+    if gateway is None:
+        BrandPaymentSetting.objects.filter(brand_id=actor.brand_id).delete()
+        return None
+    if gateway not in GatewayChoice.values:
+        raise PaymentError(_("Unknown payment gateway."))
+    if gateway == GatewayChoice.WECHATPAY and not MerchantAccount.objects.filter(active=True).exists():
+        raise PaymentError(_("The platform has not set up WeChat Pay yet."))
+    setting, _created = BrandPaymentSetting.objects.update_or_create(
+        brand_id=actor.brand_id, defaults={"gateway": gateway}
+    )
+    return setting

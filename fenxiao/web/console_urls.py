@@ -17,4 +17,5 @@ urlpatterns = [
     path("b/<int:brand_id>/", include("fenxiao.crm.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.analytics.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.openapi.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.payments.console_urls")),
 ]

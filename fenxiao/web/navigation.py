@@ -17,6 +17,7 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:orders", _("Orders"), Perm.ORDERS_VIEW),
     ("console:aftersales", _("After-sales"), Perm.AFTERSALES_HANDLE),
     ("console:shipping", _("Shipping fees"), Perm.SETTINGS_MANAGE),
+    ("console:payment_settings", _("Payments"), Perm.SETTINGS_MANAGE),
     ("console:distribution_program", _("Distribution program"), Perm.DISTRIBUTION_MANAGE),
     ("console:distributors", _("Distributors"), Perm.DISTRIBUTION_MANAGE),
     ("console:distribution_customers", _("Customers and their distributors"), Perm.DISTRIBUTION_MANAGE),
