@@ -147,3 +147,12 @@ def test_segments_saved_from_filters_and_rfm(client, console):
     ]
     with pytest.raises(Exception, match="Unknown filter"):
         segments.save_segment(actor=owner, name="坏", filters={"raw_sql": "1"})
+
+
+def test_pages_speak_chinese(client, console):
+    owner, base = console
+    MemberFactory(brand=owner.brand, consumer__phone="13833334444")
+    page = client.get(base + "members/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "给所选会员打标签" in page and "Tag selected members" not in page
+    levels = client.get(base + "members/levels/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
+    assert "积分规则" in levels
