@@ -146,6 +146,8 @@ def _apply_notification(notification) -> str:
         payment = Payment.objects.filter(out_trade_no=resource.get("out_trade_no")).first()
         if payment is None:
             raise PaymentError("unknown out_trade_no")
+        if payment.merchant_id and resource.get("mchid") not in (None, payment.merchant.mchid):
+            raise PaymentError("notification is for another merchant")
         if resource.get("trade_state") != "SUCCESS":
             return f"ignored state {resource.get('trade_state')}"
         _apply_success(

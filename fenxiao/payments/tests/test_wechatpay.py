@@ -328,3 +328,17 @@ def test_a_lost_refund_notification_is_made_up_for_by_a_query(wxpay, merchant):
     # The notification arriving after all changes nothing.
     assert _notify(*wxpay.refund_notifications(refund.out_refund_no))[0] == 204
     assert CALLS[1:] == [("refunded", 4000)]
+
+
+def test_a_notification_about_another_merchants_payment_is_refused(wxpay, db):
+    from fenxiao.payments.wechatpay_local.merchant import connect_merchant
+
+    first = connect_merchant(wxpay, mchid="1900000201")
+    payment = _payment()
+    _start(payment)
+    connect_merchant(wxpay, mchid="1900000202")  # a second (now active) merchant of ours
+    other = wxpay.merchants["1900000202"]
+    resource = dict(json.loads(_resource(wxpay, payment)), mchid=other.mchid, trade_state="SUCCESS")
+    status, answer, _ = _notify(*wxpay.notification(other, "TRANSACTION.SUCCESS", resource))
+    assert status == 400 and "another merchant" in answer
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING and first.mchid != other.mchid
