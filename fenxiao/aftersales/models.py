@@ -185,6 +185,17 @@ class Transition(models.Model):
     def to_label(self) -> str:
         return Status(self.to_status).label
 
+    @property
+    def actor_display(self) -> str:
+        labels = {
+            "consumer": _("Consumer"),
+            "brand": _("Brand customer service"),
+            "platform": _("Platform"),
+            "system": _("System"),
+            "payment": _("Payment"),
+        }
+        return str(labels.get(self.actor_label, self.actor_label))
+
 
 class Side(models.TextChoices):
     CONSUMER = "consumer", _("Consumer")

@@ -94,6 +94,7 @@ def _settle_attempt(request: AftersaleRequest) -> None:
             actor_label="payment",
             note=refund.out_refund_no,
             fields=("refunded_amount",),
+            is_decision=False,
         )
     elif refund.status == RefundStatus.FAILED:
         log.warning(

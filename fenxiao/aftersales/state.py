@@ -95,6 +95,7 @@ def move(
     note: str = "",
     due_at=None,
     fields: tuple[str, ...] = (),
+    is_decision: bool = True,
 ) -> AftersaleRequest:
     """Move a (locked) request to ``to``; a clear error and no change when not allowed."""
     if to not in ALLOWED[request.status]:
@@ -115,7 +116,7 @@ def move(
     request.status = to
     request.due_at = due_at
     update = ["status", "due_at", *fields]
-    if note:
+    if note and is_decision:
         request.decision = note[:200]
         update.append("decision")
     if to in FINAL_STATUSES:
