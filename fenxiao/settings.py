@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "fenxiao.aftersales",
     "fenxiao.crm",
     "fenxiao.analytics",
+    "fenxiao.marketing",
     "fenxiao.openapi",
     "fenxiao.web",
 ]

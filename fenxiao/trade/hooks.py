@@ -6,6 +6,8 @@ The distribution app uses them for commissions; the marketing plugins (issue 7) 
   (``priced_order.adjustments`` says what the adjusters applied, e.g. points redeemed); may raise
   TradeError to refuse the whole checkout.
 - ``ORDER_PAID``: fn(order) — after an order became paid.
+- ``CANCELLED``: fn(order) — after an unpaid order was cancelled (by the consumer, staff or the
+  unpaid timer) and its stock released, e.g. to give back a coupon or a flash-sale unit.
 - ``UNITS_NOT_TO_SHIP``: fn(order) -> {line_id: units} — units of a paid order refunded before
   they shipped (after-sales "refund only"); shipping leaves them out.
 - ``REFUNDED``: fn(order, amount) — after a refund of ``amount`` fen succeeded (before or after
@@ -25,6 +27,7 @@ from collections.abc import Callable
 
 ORDER_PLACED: list[Callable] = []
 ORDER_PAID: list[Callable] = []
+CANCELLED: list[Callable] = []
 REFUNDED: list[Callable] = []
 UNITS_NOT_TO_SHIP: list[Callable] = []
 SETTLEMENT_COMMISSIONS: list[Callable] = []

@@ -11,6 +11,7 @@ from fenxiao.catalog.models import Product, Sku
 from fenxiao.core import clock
 from fenxiao.core.events import publish
 
+from . import hooks
 from .errors import TradeError
 from .models import Order, OrderStatus, OrderTransition
 
@@ -81,6 +82,8 @@ def cancel_order(order_id: int, *, actor=None, actor_label: str = "consumer", re
     order = lock_order(order_id)
     transition(order, S.CANCELLED, actor=actor, actor_label=actor_label, reason=reason)
     release_stock(order)
+    for hook in hooks.CANCELLED:
+        hook(order)
     _close_payment_if_nothing_left(order)
     return order
 
