@@ -3,14 +3,16 @@ distributor's own customers of a brand with phone numbers masked."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from fenxiao.distribution.services import is_active_distributor
 
-from . import selectors
+from . import selectors, wechat
 from .models import DistributorQrCode, MemberLevel
 from .points import loyalty_for
 from .wechat_views import brand_or_404
@@ -55,3 +57,17 @@ def distributor_customers(request: HttpRequest, brand_id: int) -> HttpResponse:
             "qrcode": DistributorQrCode.objects.filter(brand_id=brand.pk, distributor=request.user).first(),
         },
     )
+
+
+@login_required
+@require_POST
+def distributor_qrcode(request: HttpRequest, brand_id: int) -> HttpResponse:
+    """A distributor asks for its own scene QR code on the brand's Official Account."""
+    brand = brand_or_404(brand_id)
+    if not is_active_distributor(request.user.pk, brand.pk):
+        raise PermissionDenied
+    try:
+        wechat.distributor_qrcode(brand_id=brand.pk, distributor_id=request.user.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("crm:distributor_customers", brand.pk)

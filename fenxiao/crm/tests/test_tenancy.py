@@ -7,7 +7,7 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandFactory, BrandStaffFactory, UserFactory
 from fenxiao.core.testing import fill_route, walk_urls
 from fenxiao.crm import members, segments, wechat
-from fenxiao.crm.models import Member, MemberTag, Segment
+from fenxiao.crm.models import DistributorQrCode, Member, MemberTag, Segment
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.tests.factories import distributor_of
 
@@ -32,6 +32,7 @@ CONSOLE_ROUTES = {
 PUBLIC_ROUTES = {
     "crm/member/<int:brand_id>/",
     "crm/d/<int:brand_id>/customers/",
+    "crm/d/<int:brand_id>/qrcode/",
     "crm/wechat/<int:brand_id>/",
     "crm/wechat/<int:brand_id>/oauth/",
     "crm/wechat/<int:brand_id>/oauth/callback/",
@@ -157,6 +158,8 @@ def test_distributor_sees_only_its_own_customers_masked(client, brand_b):
     assert "135****8888" in page and SECRET_PHONE not in page
     other_brand = BrandStaffFactory(role=BrandRole.OWNER).brand
     assert client.get(f"/crm/d/{other_brand.pk}/customers/").status_code == 403
+    assert client.post(f"/crm/d/{other_brand.pk}/qrcode/").status_code == 403
+    assert not DistributorQrCode.objects.filter(brand=other_brand).exists()
 
 
 def test_wechat_routes_are_per_brand(client, brand_b):

@@ -174,3 +174,13 @@ def test_oauth_state_and_code_are_checked(client, brand, local_wechat):
     state = start["Location"].split("state=")[1].split("#")[0]
     bad = client.get(f"/crm/wechat/{brand.pk}/oauth/callback/", {"code": "not-a-code", "state": state})
     assert bad.status_code == 400 and b"40029" in bad.content
+
+
+def test_distributor_gets_its_own_qrcode(client, brand, local_wechat):
+    seller = distributor_of(brand).distributor
+    client.force_login(seller)
+    assert client.post(f"/crm/d/{brand.pk}/qrcode/").status_code == 302
+    assert client.post(f"/crm/d/{brand.pk}/qrcode/").status_code == 302  # the same code again
+    code = DistributorQrCode.objects.get(brand=brand)
+    assert code.distributor == seller and len(local_wechat.qrcodes) == 1
+    assert code.url in client.get(f"/crm/d/{brand.pk}/customers/").content.decode()
