@@ -168,7 +168,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if DEBUG or not env_bool("STATIC_MANIFEST", True)
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }

@@ -1,0 +1,196 @@
+"""Scale-out on PostgreSQL: two gunicorn servers and two workers on 127.0.0.1 against one database.
+
+Concurrent consumers check out through both servers for more units than there are; they pay at the
+sandbox cashier, whose notifications the workers post back over HTTP, while the same signed
+notifications are also sent again, several times, to both servers.  Afterwards: no oversell, no
+duplicate order, every payment credited once, no event delivered twice, and every timer ran at
+most once per period however many workers ran.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+
+from bench.harness import ROOT, Server, bench_env
+from fenxiao.catalog.models import Sku
+from fenxiao.catalog.tests.factories import SkuFactory
+from fenxiao.core.events import DELIVER_JOB
+from fenxiao.core.models import Job, JobStatus, OutboxEvent, TimerState
+from fenxiao.core.registry import SUBSCRIBERS, TIMERS
+from fenxiao.ledger.models import JournalEntry
+from fenxiao.payments.gateways.sandbox import signed_notification, transaction_resource
+from fenxiao.payments.models import Payment, PaymentStatus, SandboxTransaction
+from fenxiao.trade.models import Order, OrderStatus
+from fenxiao.trade.tests.factories import AddressFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
+
+BUYERS = 24
+UNITS = 15
+CSRF = "0123456789abcdef0123456789abcdef"  # Django wants 32 characters
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _session_for(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "fenxiao.accounts.backends.PhoneOrEmailBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def _client(session_key: str) -> requests.Session:
+    client = requests.Session()
+    client.cookies.set("sessionid", session_key)
+    client.cookies.set("csrftoken", CSRF)
+    client.headers["X-CSRFToken"] = CSRF
+    return client
+
+
+def _buy_and_pay(base: str, client: requests.Session, sku_id: int, address_id: int) -> str | None:
+    """Add to cart, check out, open the pay page, confirm at the sandbox cashier.  The order
+    number's payment reference, or None when the checkout was refused."""
+    client.post(f"{base}/trade/cart/add/", data={"sku_id": sku_id, "quantity": 1}, allow_redirects=False)
+    placed = client.post(f"{base}/trade/checkout/", data={"address_id": address_id}, allow_redirects=False)
+    location = placed.headers.get("Location", "")
+    if placed.status_code != 302 or "/payments/pay/" not in location:
+        assert placed.status_code in (302, 400, 409, 422), placed.status_code  # refused, never a 500
+        return None
+    out_trade_no = location.rstrip("/").rsplit("/", 1)[-1]
+    cashier = client.get(f"{base}{location}" if location.startswith("/") else location, allow_redirects=False)
+    assert cashier.status_code == 302, cashier.status_code
+    cashier_url = cashier.headers["Location"]
+    cashier_url = cashier_url if cashier_url.startswith("http") else f"{base}{cashier_url}"
+    confirmed = client.post(cashier_url, data={"outcome": "pay"}, allow_redirects=False)
+    assert confirmed.status_code == 302, confirmed.status_code
+    return out_trade_no
+
+
+def _start_worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "--idle-sleep", "0.1", "--report-every", "3600"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _wait_for_quiet_queue(timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = Job.objects.filter(
+            status__in=[JobStatus.QUEUED, JobStatus.RUNNING], run_at__lte=_now()
+        ).exists()
+        if not busy:
+            return
+        time.sleep(0.5)
+    raise AssertionError("the workers did not drain the queue")
+
+
+def _now():
+    from fenxiao.core import clock
+
+    return clock.now()
+
+
+def test_two_servers_two_workers_one_database():
+    if connection.vendor != "postgresql":
+        pytest.skip("scale-out needs PostgreSQL (several processes writing at once)")
+    sku = SkuFactory(stock=UNITS, retail_price=3900)
+    buyers = []
+    for _ in range(BUYERS):
+        address = AddressFactory()
+        buyers.append((_session_for(address.consumer), address.pk))
+
+    url = _database_url()
+    # Same key as this process, so the servers accept the sessions written here.
+    env = {**bench_env(url), "SECRET_KEY": settings.SECRET_KEY}
+    started = time.monotonic()
+    workers = [_start_worker(env), _start_worker(env)]
+    try:
+        servers = [Server(url, workers=2, collect_static=False) for _ in range(2)]
+        for server in servers:
+            server.env["SECRET_KEY"] = settings.SECRET_KEY
+        with servers[0] as first, servers[1] as second:
+            bases = [first.base_url, second.base_url]
+            with ThreadPoolExecutor(max_workers=BUYERS) as pool:
+                paid = list(
+                    pool.map(
+                        lambda i: _buy_and_pay(bases[i % 2], _client(buyers[i][0]), sku.pk, buyers[i][1]),
+                        range(BUYERS),
+                    )
+                )
+            paid = [no for no in paid if no]
+            # The provider re-sends: every notification again, three times, to both servers at once.
+            resend = []
+            for txn in SandboxTransaction.objects.filter(out_trade_no__in=paid):
+                resend.append(signed_notification("TRANSACTION.SUCCESS", transaction_resource(txn)))
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                answers = list(
+                    pool.map(
+                        lambda args: (
+                            requests.post(
+                                f"{args[0]}/payments/notify/sandbox/",
+                                data=args[1][1],
+                                headers=args[1][0],
+                                timeout=30,
+                            ).status_code
+                        ),
+                        [(base, note) for note in resend for base in bases for _ in range(3)],
+                    )
+                )
+            assert set(answers) <= {200, 204}
+            _wait_for_quiet_queue()
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+    elapsed = time.monotonic() - started
+
+    # No oversell, no duplicate order.
+    orders = Order.objects.filter(lines__sku=sku).distinct()
+    assert len(paid) == UNITS
+    assert orders.count() == UNITS
+    assert Sku.objects.get(pk=sku.pk).stock == 0
+    assert orders.values("checkout__consumer").distinct().count() == UNITS
+
+    # Every payment credited exactly once, however many notifications arrived where.
+    payments = Payment.objects.filter(out_trade_no__in=paid)
+    assert payments.count() == UNITS
+    assert set(payments.values_list("status", flat=True)) == {PaymentStatus.SUCCEEDED}
+    assert set(orders.values_list("status", flat=True)) == {OrderStatus.PAID}
+    for payment in payments:
+        assert (
+            JournalEntry.objects.filter(kind="payment_received", reference=payment.out_trade_no).count() == 1
+        )
+
+    # No event delivered twice: one delivery job per event and subscriber, each run once.
+    deliveries = Job.objects.filter(name=DELIVER_JOB)
+    expected = sum(
+        len(SUBSCRIBERS.get(event.topic, [])) + len(SUBSCRIBERS.get("*", []))
+        for event in OutboxEvent.objects.all()
+    )
+    assert deliveries.count() == expected
+    assert set(deliveries.values_list("status", flat=True)) <= {JobStatus.DONE}
+    assert not deliveries.filter(attempts__gt=1).exists()
+
+    # Timers: each ran, never more than once per period across both workers.
+    for state in TimerState.objects.all():
+        every = TIMERS[state.name].every.total_seconds()
+        assert 1 <= state.runs <= int(elapsed // every) + 1, (state.name, state.runs, elapsed)
