@@ -21,6 +21,7 @@ urlpatterns = [
     path("aftersales/", include("fenxiao.aftersales.urls")),
     path("crm/", include("fenxiao.crm.urls")),
     path("analytics/", include("fenxiao.analytics.urls")),
+    path("marketing/", include("fenxiao.marketing.urls")),
     path("", include("fenxiao.distribution.urls")),
     path("", include("fenxiao.web.urls")),
     # Uploaded images.  In production put a reverse proxy in front (docs/deployment.md);

@@ -15,13 +15,15 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 class YuanField(forms.CharField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 12)
         super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in (None, ""):
             return 0
+        if len(value) > 12:
+            raise ValidationError(_("Enter an amount in yuan, for example 12.50."))
         try:
             return parse_yuan(value)
         except MoneyFormatError as exc:

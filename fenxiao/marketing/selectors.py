@@ -100,13 +100,32 @@ def product_offers(product) -> dict:
         .select_related("sku")
         .order_by("-id")[:5]
     )
+    open_groups: dict[int, list] = {}
+    if deals:  # one query for every deal's open groups (the soonest to close first)
+        for group in Group.objects.filter(
+            deal__in=deals, status=GroupStatus.OPEN, expires_at__gt=now, paid_count__gt=0
+        ).order_by("expires_at")[:50]:
+            open_groups.setdefault(group.deal_id, []).append(group)
     for deal in deals:
-        deal.open_groups = list(
-            Group.objects.filter(
-                deal=deal, status=GroupStatus.OPEN, expires_at__gt=now, paid_count__gt=0
-            ).order_by("expires_at")[:3]
-        )
+        deal.open_groups = open_groups.get(deal.pk, [])[:3]
     coupons = Coupon.objects.filter(
         brand_id=product.brand_id, claimable=True, paused=False, starts_at__lte=now, ends_at__gt=now
     ).count()
     return {"flash": flash, "deals": deals, "coupon_count": coupons, "now": now}
+
+
+def my_open_group(deal, consumer):
+    """The newest group of ``deal`` the consumer holds a seat in (to share its link)."""
+    from .models import GroupSeat
+
+    seat = (
+        GroupSeat.objects.filter(group__deal=deal, consumer=consumer, cancelled=False)
+        .select_related("group")
+        .order_by("-id")
+        .first()
+    )
+    return seat.group if seat else None
+
+
+def in_group(group, consumer) -> bool:
+    return group.seats.filter(consumer=consumer, cancelled=False).exists()

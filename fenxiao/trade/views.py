@@ -119,7 +119,8 @@ def _options(request) -> dict:
     chosen = (
         request.POST.getlist("use_points") if request.method == "POST" else request.GET.getlist("use_points")
     )
-    return {"points": {int(b): 10**9 for b in chosen if b.isdigit()}}
+    coupons = request.POST.getlist("coupon") if request.method == "POST" else request.GET.getlist("coupon")
+    return {"points": {int(b): 10**9 for b in chosen if b.isdigit()}, "coupons": coupons}
 
 
 def _preview(request, items, addresses):

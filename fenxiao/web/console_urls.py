@@ -16,6 +16,7 @@ urlpatterns = [
     path("b/<int:brand_id>/", include("fenxiao.aftersales.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.crm.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.analytics.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.marketing.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.openapi.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.payments.console_urls")),
 ]

@@ -27,6 +27,7 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
     ("console:crm_members", _("Members"), Perm.MEMBERS_VIEW),
     ("console:crm_levels", _("Member levels and points"), Perm.MARKETING_MANAGE),
+    ("console:marketing", _("Marketing"), Perm.MARKETING_MANAGE),
     ("console:crm_wechat", _("WeChat Official Account"), Perm.SETTINGS_MANAGE),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
 ]
