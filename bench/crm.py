@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,14 +31,45 @@ sys.path.insert(0, str(ROOT))
 BATCH = 10_000
 
 
+def _series(vendor: str, lo: int, hi: int) -> str:
+    """A FROM clause yielding integers ``i`` in [lo, hi] on either database."""
+    if vendor == "postgresql":
+        return f"generate_series({lo}, {hi}) AS s(i)"
+    return f"(WITH RECURSIVE s(i) AS (SELECT {lo} UNION ALL SELECT i + 1 FROM s WHERE i < {hi}) SELECT i FROM s) AS s"
+
+
+def _sql(vendor: str) -> dict[str, str]:
+    """Per-database spellings: zero-padded phone, "now minus k days" and a text concatenation."""
+    if vendor == "postgresql":
+        return {
+            "phone": "'17' || lpad(i::text, 9, '0')",
+            "name": "'会员' || i::text",
+            "days_ago": "(now() - ((({k}) % 731) || ' days')::interval)",
+            "seconds_ago": "(now() - (({k}) || ' seconds')::interval)",
+            "true": "true",
+            "false": "false",
+        }
+    return {
+        "phone": "printf('17%09d', i)",
+        "name": "'会员' || i",
+        "days_ago": "strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || (({k}) % 731) || ' days')",
+        "seconds_ago": "strftime('%Y-%m-%d %H:%M:%f', 'now', '-' || ({k}) || ' seconds')",
+        "true": "1",
+        "false": "0",
+    }
+
+
 def _generate(members: int) -> dict:
+    """Users, members and tags written by set-based INSERT … SELECT in chunks (generate_series on
+    PostgreSQL, a recursive CTE on SQLite): deterministic pseudo-random columns from the row
+    number, so both databases get the same shape."""
     from django.db import connection, transaction
 
     from fenxiao.accounts.models import Brand, BrandStatus, User
-    from fenxiao.core import clock
-    from fenxiao.crm.models import Channel, Member, MemberLevel, MemberTag, Tag
+    from fenxiao.crm.models import MemberLevel, Tag
 
-    rng = random.Random(2026)
+    vendor = connection.vendor
+    sql = _sql(vendor)
     brand = Brand.objects.create(name="压测品牌", slug="bench-crm", status=BrandStatus.APPROVED)
     other = Brand.objects.create(name="另一品牌", slug="bench-crm-other", status=BrandStatus.APPROVED)
     levels = [
@@ -48,62 +77,65 @@ def _generate(members: int) -> dict:
         for i in range(4)
     ]
     tags = [Tag.objects.create(brand=brand, name=f"标签{i}") for i in range(5)]
-    distributors = [User(phone=f"166{i:08d}", password="!", display_name=f"分销商{i}") for i in range(50)]
-    User.objects.bulk_create(distributors)
-    distributors = list(User.objects.filter(phone__startswith="166").values_list("pk", flat=True))
-    now = clock.now()
+    User.objects.bulk_create(
+        [User(phone=f"166{i:08d}", password="!", display_name=f"分销商{i}") for i in range(50)]
+    )
+    distributors = list(
+        User.objects.filter(phone__startswith="166").order_by("pk").values_list("pk", flat=True)
+    )
+    d_first = distributors[0]
+    paid = (
+        "(CASE WHEN (u.id * 7919) % 10 < 7"
+        " THEN (1 + (u.id * 37) % 12) * (2000 + (u.id * 104729) % 58000) ELSE 0 END)"
+    )
+    level_case = (
+        "CASE "
+        + " ".join(
+            f"WHEN u.id % 10 <> 0 AND {paid} / 100 >= {lv.growth_threshold} THEN {lv.pk}"
+            for lv in reversed(levels)
+        )
+        + " ELSE NULL END"
+    )
     started = time.perf_counter()
     done = 0
+    chunk = 100_000
     while done < members:
-        size = min(BATCH, members - done)
-        with transaction.atomic():
-            users = User.objects.bulk_create(
-                [
-                    User(phone=f"17{done + i:09d}", password="!", display_name=f"会员{done + i}")
-                    for i in range(size)
-                ]
+        lo, hi = done + 1, min(members, done + chunk)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO accounts_user (password, last_login, is_superuser, phone, email, display_name,"
+                " is_active, is_staff, date_joined)"
+                f" SELECT '!', NULL, {sql['false']}, {sql['phone']}, NULL, {sql['name']}, {sql['true']},"
+                f" {sql['false']}, {sql['seconds_ago'].format(k='0')} FROM {_series(vendor, lo, hi)}"
             )
-            if users[0].pk is None:  # backends that do not return ids
-                users = list(User.objects.filter(phone__gte=f"17{done:09d}").order_by("phone")[:size])
-            rows = []
-            for i, user in enumerate(users):
-                ordered = rng.random() < 0.7
-                count = rng.randint(1, 12) if ordered else 0
-                paid = count * rng.randint(2000, 60000)
-                growth = paid // 100
-                level = max(
-                    (lv for lv in levels if lv.growth_threshold <= growth), key=lambda lv: lv.growth_threshold
+            # i*7919 % 1000 etc.: cheap, deterministic spreads; ~70% have ordered, 60% have a distributor
+            cursor.execute(
+                "INSERT INTO crm_member (brand_id, consumer_id, display_name, source_channel,"
+                " source_distributor_id, source_campaign, first_order_at, last_order_at, order_count, total_paid,"
+                " growth, level_id, points_balance, points_expired_through, notes, rfm_r, rfm_f, rfm_m, created_at)"
+                f" SELECT CASE WHEN u.id % 10 = 0 THEN {other.pk} ELSE {brand.pk} END, u.id, u.display_name,"
+                " CASE u.id % 3 WHEN 0 THEN 'link' WHEN 1 THEN 'order' ELSE 'wechat' END,"
+                f" CASE WHEN (u.id * 31) % 10 < 6 THEN {d_first} + (u.id * 17) % 50 ELSE NULL END, '',"
+                f" CASE WHEN (u.id * 7919) % 10 < 7 THEN {sql['days_ago'].format(k='400 + (u.id * 13) % 331')} END,"
+                f" CASE WHEN (u.id * 7919) % 10 < 7 THEN {sql['days_ago'].format(k='(u.id * 7907) % 731')} END,"
+                " CASE WHEN (u.id * 7919) % 10 < 7 THEN 1 + (u.id * 37) % 12 ELSE 0 END,"
+                f" {paid}, {paid} / 100, {level_case}, (u.id * 53) % 5000, 0, '', 0, 0, 0,"
+                f" {sql['seconds_ago'].format(k=f'{members} - u.id % {members}')}"
+                f" FROM accounts_user u WHERE u.phone >= '17{lo:09d}' AND u.phone <= '17{hi:09d}'"
+                " ORDER BY u.id"
+            )
+            for offset, share in ((0, 3), (1, 1)):  # ~30% get one tag, ~10% a second one
+                cursor.execute(
+                    "INSERT INTO crm_membertag (member_id, tag_id)"
+                    f" SELECT m.id, CASE (m.id + {offset}) % 5 "
+                    + " ".join(f"WHEN {n} THEN {t.pk}" for n, t in enumerate(tags))
+                    + f" END FROM crm_member m JOIN accounts_user u ON u.id = m.consumer_id"
+                    f" WHERE m.brand_id = {brand.pk} AND (m.id * 11) % 10 < {share}"
+                    f" AND u.phone >= '17{lo:09d}' AND u.phone <= '17{hi:09d}'"
                 )
-                rows.append(
-                    Member(
-                        brand=brand if (done + i) % 10 else other,
-                        consumer=user,
-                        display_name=user.display_name,
-                        source_channel=rng.choice([Channel.LINK, Channel.ORDER, Channel.WECHAT]),
-                        source_distributor_id=rng.choice(distributors) if rng.random() < 0.6 else None,
-                        first_order_at=now - timedelta(days=rng.randint(400, 730)) if ordered else None,
-                        last_order_at=now - timedelta(days=rng.randint(0, 730)) if ordered else None,
-                        order_count=count,
-                        total_paid=paid,
-                        growth=growth,
-                        level=level if (done + i) % 10 else None,
-                        points_balance=rng.randint(0, 5000),
-                        created_at=now - timedelta(seconds=members - done - i),
-                    )
-                )
-            created = Member.objects.bulk_create(rows)
-            if created[0].pk is None:
-                created = list(Member.objects.order_by("-pk")[:size])
-            links = []
-            for member in created:
-                if member.brand_id == brand.pk and rng.random() < 0.3:
-                    for tag in rng.sample(tags, rng.randint(1, 2)):
-                        links.append(MemberTag(member_id=member.pk, tag=tag))
-            MemberTag.objects.bulk_create(links)
-        done += size
-        if done % 100_000 == 0 or done == members:
-            rate = done / (time.perf_counter() - started)
-            print(f"  {done:>9,} members ({rate:,.0f}/s)", flush=True)
+        done = hi
+        rate = done / (time.perf_counter() - started)
+        print(f"  {done:>9,} members ({rate:,.0f}/s)", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
@@ -190,18 +222,22 @@ def _child(url: str, members: int) -> dict:
     from bench.harness import bench_env
 
     env = bench_env(url)
-    out = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, __file__, "--inside", "--members", str(members)],
         cwd=ROOT,
         env=env,
-        check=True,
         stdout=subprocess.PIPE,
         text=True,
     )
-    lines = out.stdout.strip().splitlines()
-    for line in lines[:-1]:
-        print(line)
-    return json.loads(lines[-1])
+    last = ""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if last:
+            print(last, flush=True)
+        last = line.rstrip("\n")
+    if proc.wait() != 0:
+        raise SystemExit(f"the benchmark failed on {url.split(':')[0]}")
+    return json.loads(last)
 
 
 def main() -> None:
