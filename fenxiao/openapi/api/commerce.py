@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.responses import Status, codes_4xx
+from ninja.responses import Status
 
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.models import Category, Product, ProductStatus, Sku
@@ -19,7 +19,7 @@ from fenxiao.trade.models import Order, OrderStatus
 
 from ..errors import ApiError
 from .auth import actor_of, brand_id_of, scoped
-from .schemas import ErrorOut, decode_cursor, encode_cursor, page_limit
+from .schemas import ERRORS, decode_cursor, encode_cursor, page_limit
 
 router = Router()
 BIG = 2_000_000_000
@@ -105,9 +105,6 @@ class PriceSet(Schema):
     retail_price: Int
     price_min: Int | None = Field(None, description="defaults to the retail price")
     price_max: Int | None = Field(None, description="defaults to the retail price")
-
-
-ERRORS = {codes_4xx: ErrorOut}
 
 
 def _product(brand_id: int, product_id: int) -> Product:

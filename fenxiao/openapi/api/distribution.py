@@ -6,7 +6,6 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.responses import codes_4xx
 
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.models import (
@@ -18,10 +17,9 @@ from fenxiao.distribution.models import (
 
 from ..errors import ApiError
 from .auth import actor_of, brand_id_of, scoped
-from .schemas import ErrorOut, decode_cursor, encode_cursor, page_limit
+from .schemas import ERRORS, decode_cursor, encode_cursor, page_limit
 
 router = Router()
-ERRORS = {codes_4xx: ErrorOut}
 
 
 class DistributorOut(Schema):

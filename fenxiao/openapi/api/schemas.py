@@ -52,3 +52,7 @@ def page_limit(limit: int) -> int:
     if not 1 <= limit <= 100:
         raise ApiError(400, "invalid_limit", "limit must be between 1 and 100.", {"limit": ["1–100"]})
     return limit
+
+
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422, 429})
+ERRORS = {ERROR_STATUSES: ErrorOut}
