@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "accounts"
 
@@ -9,5 +9,9 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("signout/", views.signout, name="signout"),
     path("me/", views.me, name="me"),
+    path("me/privacy/", privacy_views.privacy_page, name="privacy"),
+    path("me/privacy/export.json", privacy_views.export_data, name="privacy_export"),
+    path("me/privacy/erase/", privacy_views.erase, name="privacy_erase"),
+    path("erased/", privacy_views.erased, name="erased"),
     path("brand/apply/", views.brand_apply, name="brand_apply"),
 ]
