@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from fenxiao.core.money import format_yuan
 
@@ -51,7 +51,7 @@ KPIS = [
     ("visits", gettext_lazy("Visits"), INT),
     ("unique_visitors", gettext_lazy("Unique visitors"), INT),
     ("shares", gettext_lazy("Shares"), INT),
-    ("orders", gettext_lazy("Orders"), INT),
+    ("orders", gettext_lazy("Orders placed"), INT),
     ("gmv", gettext_lazy("GMV"), MONEY),
     ("paid_orders", gettext_lazy("Paid orders"), INT),
     ("paid_amount", gettext_lazy("Paid amount"), MONEY),
@@ -104,10 +104,10 @@ def _period_table(points: list[tuple], grain: str) -> Table:
         "periods",
         _("By %(grain)s") % {"grain": {"day": _("day"), "week": _("week"), "month": _("month")}[grain]},
         [
-            (_("Period"), TEXT),
+            (pgettext("analytics table", "Period"), TEXT),
             (_("Visits"), INT),
             (_("Shares"), INT),
-            (_("Orders"), INT),
+            (_("Orders placed"), INT),
             (_("GMV"), MONEY),
             (_("Paid orders"), INT),
             (_("Paid amount"), MONEY),
@@ -148,11 +148,15 @@ def _dim_table(scope: Scope, period: DateRange, dim: str, limit: int | None) -> 
 
     rows = selectors.top(scope, period, dim, limit)
     names = labels_for(dim, [r["key"] for r in rows])
-    columns = [(_("Name"), TEXT), (_("Paid orders"), INT), (_("Paid amount"), MONEY)]
+    columns = [
+        (pgettext("analytics table", "Name"), TEXT),
+        (_("Paid orders"), INT),
+        (_("Paid amount"), MONEY),
+    ]
     if dim == "product":
         columns.append((_("Units"), INT))
     else:
-        columns += [(_("Orders"), INT), (_("Refunds"), MONEY)]
+        columns += [(_("Orders placed"), INT), (_("Refunds"), MONEY)]
     if dim in ("distributor", "brand"):
         columns += [(_("Visits"), INT), (_("Commission earned"), MONEY)]
     table = Table(dim, str(DIM_TITLES[dim]), columns)
@@ -173,7 +177,12 @@ def _customer_table(scope: Scope, period: DateRange, limit: int | None) -> Table
     table = Table(
         "customers",
         _("My customers"),
-        [(_("Customer"), TEXT), (_("Orders"), INT), (_("Paid orders"), INT), (_("Paid amount"), MONEY)],
+        [
+            (_("Customer"), TEXT),
+            (_("Orders placed"), INT),
+            (_("Paid orders"), INT),
+            (_("Paid amount"), MONEY),
+        ],
     )
     for r in rows:
         table.rows.append(
@@ -218,7 +227,8 @@ def build(kind: str, scope: Scope, period: DateRange, grain: str) -> dict:
         "line": charts.line_chart(
             labels,
             [(_("Paid amount"), paid), (_("Previous period"), old)],
-            title=_("Paid amount by %(grain)s") % {"grain": grain},
+            title=_("Paid amount by %(grain)s")
+            % {"grain": {"day": _("day"), "week": _("week"), "month": _("month")}[grain]},
             fmt=money,
         ),
         "funnel": charts.funnel_chart(

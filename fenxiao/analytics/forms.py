@@ -7,10 +7,14 @@ from .periods import GRAINS, MAX_DAYS, DateRange, last_days
 
 
 class RangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     grain = forms.ChoiceField(
-        label=_("By"),
+        label=_("Group by"),
         choices=[("day", _("day")), ("week", _("week")), ("month", _("month"))],
         initial="day",
         required=False,
