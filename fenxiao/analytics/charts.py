@@ -82,16 +82,16 @@ def bar_chart(
     items: Sequence[tuple[str, float]], *, title: str, fmt: Callable[[float], str] = _fmt_default
 ) -> SafeString:
     """Horizontal bars, one per (label, value), in the given order."""
-    row, label_w = 26, 150
+    w, row, label_w = 480, 26, 120
     height = max(len(items), 1) * row + 12
     top = max([v for _, v in items] + [1])
     parts = [
-        f'<svg class="chart bar-chart" viewBox="0 0 {W} {height}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart bar-chart" viewBox="0 0 {w} {height}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for i, (label, value) in enumerate(items):
         y = 6 + i * row
-        width = round((W - label_w - 110) * value / top, 1)
+        width = round((w - label_w - 90) * value / top, 1)
         short = label if len(label) <= 12 else label[:11] + "…"
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end" font-size="12" fill="#374151">'
@@ -111,22 +111,22 @@ def bar_chart(
 
 def funnel_chart(steps: Sequence[tuple[str, int]], *, title: str) -> SafeString:
     """Centred bars narrowing step by step, each with its count and its rate from the first step."""
-    row = 44
+    w, row = 480, 44
     height = len(steps) * row + 8
     first = steps[0][1] if steps and steps[0][1] else 0
     top = max([v for _, v in steps] + [1])
     parts = [
-        f'<svg class="chart funnel-chart" viewBox="0 0 {W} {height}" role="img" aria-label="{escape(title)}" '
+        f'<svg class="chart funnel-chart" viewBox="0 0 {w} {height}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
     for i, (label, value) in enumerate(steps):
-        width = max(round((W - 260) * value / top, 1), 2)
-        x, y = round((W - width) / 2, 1), 4 + i * row
+        width = max(round((w - 40) * value / top, 1), 2)
+        x, y = round((w - width) / 2, 1), 4 + i * row
         rate = f" · {value * 100 / first:.1f}%" if first and i else ""
         shade = ("#d0021b", "#e4505f", "#ee8a94", "#f5bcc2")[min(i, 3)]
         parts.append(f'<rect x="{x}" y="{y}" width="{width}" height="34" fill="{shade}" rx="3"/>')
         parts.append(
-            f'<text x="{W / 2}" y="{y + 22}" text-anchor="middle" font-size="13" fill="#111827">'
+            f'<text x="{w / 2}" y="{y + 22}" text-anchor="middle" font-size="13" fill="#111827" stroke="#fff" stroke-width="3" paint-order="stroke">'
             f"{escape(label)}: {value:,}{escape(rate)}</text>"
         )
     parts.append("</svg>")
