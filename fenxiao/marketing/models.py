@@ -98,6 +98,11 @@ class Coupon(Scheduled):
             models.CheckConstraint(condition=Q(per_member_limit__gte=1), name="mkt_coupon_limit_positive"),
         ]
 
+    @property
+    def percent_text(self) -> str:
+        """1000 basis points → "10%"."""
+        return f"{self.percent_bps / 100:g}%"
+
 
 class MemberCouponStatus(models.TextChoices):
     AVAILABLE = "available", _("Available")

@@ -99,10 +99,15 @@ def flash_sale(request: HttpRequest, sale_id: int) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"/accounts/signin/?next={request.path}")
+        if sale.sold >= sale.quantity:  # the stampede's fast path: no checkout work once sold out
+            return render(request, "marketing/flash.html", _sold_out(sale), status=400)
         try:
             checkout = _buy(request, sale.sku, options)
         except TradeError as exc:
             errors = exc.messages
+            sale.refresh_from_db(fields=["sold"])
+            if sale.sold >= sale.quantity:
+                return render(request, "marketing/flash.html", _sold_out(sale, errors), status=400)
         else:
             return redirect("payments:pay", checkout.payment.out_trade_no)
     now = clock.now()
@@ -120,6 +125,16 @@ def flash_sale(request: HttpRequest, sale_id: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _sold_out(sale: FlashSale, errors: list[str] | None = None) -> dict:
+    sale.seconds_left = sale.seconds_to_start = 0
+    return {
+        "sale": sale,
+        "state": "sold_out",
+        "left": 0,
+        "errors": errors or [_("Sold out: every unit of this flash sale has been taken.")],
+    }
 
 
 def group_deal(request: HttpRequest, deal_id: int) -> HttpResponse:

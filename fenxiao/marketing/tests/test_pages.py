@@ -297,3 +297,14 @@ def test_checkout_coupon_picker(client):
     assert "¥88.00" in client.get("/trade/checkout/", {"coupon": mc.pk}).content.decode()
     r = client.post("/trade/checkout/", {"address_id": address.pk, "coupon": mc.pk})
     assert r.status_code == 302 and Order.objects.get().paid_amount == 8800
+
+
+def test_sold_out_flash_sale_refuses_quickly_and_clearly(client):
+    sale = FlashSaleFactory(sku=SkuFactory(stock=10), quantity=1)
+    first, second = AddressFactory(), AddressFactory()
+    client.force_login(first.consumer)
+    assert client.post(f"/marketing/flash/{sale.pk}/", {"address_id": first.pk}).status_code == 302
+    client.force_login(second.consumer)
+    refused = client.post(f"/marketing/flash/{sale.pk}/", {"address_id": second.pk})
+    assert refused.status_code == 400 and refused.context["state"] == "sold_out"
+    assert Order.objects.count() == 1 and FlashSale.objects.get(pk=sale.pk).sold == 1
