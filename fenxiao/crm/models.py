@@ -122,9 +122,11 @@ class Member(models.Model):
             # lists are newest first by id (keyset pages): each filter's index ends with id
             models.Index(fields=["brand", "id"], name="crm_member_brand_id"),
             models.Index(fields=["brand", "level", "id"], name="crm_member_level_id"),
+            # segment counts answered from the index alone (level + spend, spend + recency)
+            models.Index(fields=["brand", "level", "total_paid"], name="crm_member_level_paid"),
             models.Index(fields=["brand", "source_distributor", "id"], name="crm_member_distributor_id"),
             models.Index(fields=["brand", "last_order_at"], name="crm_member_last_order"),
-            models.Index(fields=["brand", "total_paid"], name="crm_member_paid"),
+            models.Index(fields=["brand", "total_paid", "last_order_at"], name="crm_member_paid_recency"),
             models.Index(fields=["brand", "rfm_r", "rfm_f", "rfm_m"], name="crm_member_rfm"),
             models.Index(fields=["brand", "display_name"], name="crm_member_name"),
             models.Index(fields=["brand", "points_expired_through"], name="crm_member_expiry"),

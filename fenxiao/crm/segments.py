@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from fenxiao.accounts.models import BrandStaff
@@ -66,17 +66,25 @@ def compute_rfm(brand_id: int | None = None) -> int:
     return members.update(rfm_r=r_case, rfm_f=f_case, rfm_m=m_case)
 
 
-def filter_members(qs: QuerySet[Member], filters: dict) -> QuerySet[Member]:
-    """Apply segment / list filters (already validated) to ``qs``."""
+def filter_members(qs: QuerySet[Member], filters: dict, *, page: bool = False) -> QuerySet[Member]:
+    """Apply segment / list filters (already validated) to ``qs``.
+
+    ``page``: the query feeds a newest-first page (``ORDER BY id DESC LIMIT 50``); spend is then
+    compared as ``total_paid + 0`` so the planner walks an id-ordered index and stops after 50
+    rows instead of range-scanning the spend index and sorting a large share of the brand."""
     now = clock.now()
+    if page:
+        qs = qs.alias(paid_for_page=F("total_paid") + 0)
+    paid = "paid_for_page" if page else "total_paid"
     if filters.get("level_ids"):
         qs = qs.filter(level_id__in=filters["level_ids"])
     for tag_id in filters.get("tag_ids") or []:
-        qs = qs.filter(Exists(MemberTag.objects.filter(member_id=OuterRef("pk"), tag_id=tag_id)))
+        # driven from the (tag, member) unique index, not by probing every member of the brand
+        qs = qs.filter(pk__in=MemberTag.objects.filter(tag_id=tag_id).values("member_id"))
     if filters.get("min_paid") is not None:
-        qs = qs.filter(total_paid__gte=filters["min_paid"])
+        qs = qs.filter(**{f"{paid}__gte": filters["min_paid"]})
     if filters.get("max_paid") is not None:
-        qs = qs.filter(total_paid__lte=filters["max_paid"])
+        qs = qs.filter(**{f"{paid}__lte": filters["max_paid"]})
     if filters.get("ordered_within_days") is not None:
         qs = qs.filter(last_order_at__gte=now - timedelta(days=filters["ordered_within_days"]))
     if filters.get("not_ordered_days") is not None:

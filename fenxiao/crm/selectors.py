@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db.models import QuerySet
 
 from .models import Member, MemberLevel, PointsEntry, Segment, Tag
-from .segments import filter_members, members_in_segment
+from .segments import filter_members
 
 PAGE = 50
 
@@ -23,8 +23,10 @@ def member_page(
 ) -> tuple[list[Member], str]:
     """One page of the brand's members, newest first, and the cursor of the next page ("" if
     none).  The cursor is the id of the last row (ids grow with creation time)."""
-    qs = members_in_segment(segment) if segment else brand_members(brand_id)
-    qs = filter_members(qs, filters)
+    qs = brand_members(brand_id)
+    if segment is not None:
+        qs = filter_members(qs.filter(brand_id=segment.brand_id), segment.filters, page=True)
+    qs = filter_members(qs, filters, page=True)
     if after.isdigit():
         qs = qs.filter(pk__lt=int(after))
     rows = list(qs.select_related("consumer", "level").order_by("-id")[: limit + 1])
