@@ -3,14 +3,33 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from fenxiao.aftersales.models import Kind, Reason
+from fenxiao.aftersales.services import create_request
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
+from fenxiao.crm.members import ensure_member
 from fenxiao.distribution.models import Commission, MembershipStatus
 from fenxiao.distribution.tests.factories import distributor_of
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.tests.factories import AddressFactory, pay_checkout
 
 from .factories import make_app
+
+
+def _aftersale_request(sku):
+    """A refund-only request on a second paid order (through the after-sales service)."""
+    address = AddressFactory()
+    checkout = place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, 1)])
+    pay_checkout(checkout)
+    order = checkout.orders.get()
+    return create_request(
+        consumer=order.consumer,
+        order_id=order.pk,
+        line_id=None,
+        kind=Kind.REFUND_ONLY,
+        reason=Reason.CHANGED_MIND,
+        amount=order.paid_amount,
+    )
 
 
 def build_brand(name: str) -> dict:
@@ -23,6 +42,8 @@ def build_brand(name: str) -> dict:
     checkout = place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, 2)])
     pay_checkout(checkout)
     order = checkout.orders.get()
+    aftersale = _aftersale_request(sku)
+    member = ensure_member(brand_id=brand.pk, consumer=order.consumer, channel="order")
     applicant = distributor_of(brand, status=MembershipStatus.APPLIED)
     earner = distributor_of(brand)
     commission = Commission.objects.create(
@@ -43,6 +64,8 @@ def build_brand(name: str) -> dict:
         "order": order,
         "membership": applicant,
         "commission": commission,
+        "aftersale": aftersale,
+        "member": member,
     }
 
 

@@ -146,15 +146,19 @@ def test_price_set_with_band_rules(client, world):
 
 def test_orders_list_filters_and_detail(client, world):
     a = world["a"]
-    order = a["order"]
-    data = call(client, "get", "/api/v1/orders?status=paid", a["key"]).json()
-    assert [o["order_no"] for o in data["data"]] == [order.order_no]
-    assert call(client, "get", "/api/v1/orders?status=shipped", a["key"]).json()["data"] == []
+    order, other = a["order"], a["aftersale"].order  # both paid; the second one later
+
+    def numbers(query: str) -> list[str]:
+        return [o["order_no"] for o in call(client, "get", "/api/v1/orders" + query, a["key"]).json()["data"]]
+
+    assert numbers("?status=paid") == [other.order_no, order.order_no]  # newest first
+    assert numbers("?status=shipped") == []
     since = order.created_at.isoformat().replace("+00:00", "Z")
-    assert len(call(client, "get", f"/api/v1/orders?created_from={since}", a["key"]).json()["data"]) == 1
-    assert call(client, "get", f"/api/v1/orders?created_to={since}", a["key"]).json()["data"] == []
-    later = (order.paid_at).isoformat().replace("+00:00", "Z")
-    assert len(call(client, "get", f"/api/v1/orders?updated_since={later}", a["key"]).json()["data"]) == 1
+    assert numbers(f"?created_from={since}") == [other.order_no, order.order_no]
+    assert numbers(f"?created_to={since}") == []
+    later = other.created_at.isoformat().replace("+00:00", "Z")
+    assert numbers(f"?created_from={since}&created_to={later}") == [order.order_no]
+    assert numbers(f"?updated_since={later}") == [other.order_no]
     assert_error(
         call(client, "get", "/api/v1/orders?created_from=2026-01-01T00:00:00", a["key"]), 400, "invalid"
     )
@@ -226,3 +230,39 @@ def test_committed_openapi_document_is_current():
     from fenxiao.openapi.management.commands.export_openapi import document
 
     assert (Path(settings.BASE_DIR) / "docs" / "openapi-v1.json").read_text(encoding="utf-8") == document()
+
+
+def test_aftersales_list_and_decide(client, world):
+    a = world["a"]
+    request = a["aftersale"]
+    data = call(client, "get", "/api/v1/aftersales?status=requested", a["key"]).json()
+    assert [r["request_no"] for r in data["data"]] == [request.request_no]
+    url = f"/api/v1/aftersales/{request.request_no}/decision"
+    assert_error(call(client, "post", url, a["key"], {"action": "maybe"}), 422, "validation_error")
+    error = assert_error(call(client, "post", url, a["key"], {"action": "reject"}), 400, "invalid")
+    assert error["message"]  # a rejection needs a reason
+    response = call(client, "post", url, a["key"], {"action": "reject", "note": "used"})
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "rejected"
+    assert_error(call(client, "post", url, a["key"], {"action": "confirm_return"}), 400)
+    assert_error(
+        call(client, "post", "/api/v1/aftersales/AS000/decision", a["key"], {"action": "approve"}), 404
+    )
+    assert_error(call(client, "get", "/api/v1/aftersales?status=nope", a["key"]), 422)
+
+
+def test_members_list_detail_and_tags(client, world):
+    a = world["a"]
+    member = a["member"]
+    data = call(client, "get", "/api/v1/members", a["key"]).json()
+    assert member.pk in [m["id"] for m in data["data"]]
+    url = f"/api/v1/members/{member.pk}"
+    assert call(client, "get", url, a["key"]).json()["tags"] == []
+    response = call(client, "post", f"{url}/tags", a["key"], {"tag": "VIP"})
+    assert response.status_code == 200 and response.json()["tags"] == ["VIP"]
+    assert [m["id"] for m in call(client, "get", "/api/v1/members?tag=VIP", a["key"]).json()["data"]] == [
+        member.pk
+    ]
+    assert_error(call(client, "post", f"{url}/tags", a["key"], {"tag": ""}), 422, "validation_error")
+    assert_error(call(client, "post", f"{url}/tags", a["key"], {"tag": " "}), 400, "invalid")
+    assert_error(call(client, "get", "/api/v1/members/99999999", a["key"]), 404)

@@ -34,6 +34,11 @@ MATRIX: dict[tuple[str, str], dict] = {
     ("GET", "/api/v1/distributors"): {"list": ("id", lambda b: {b["membership"].pk})},
     ("POST", "/api/v1/distributors/{membership_id}/approve"): {},
     ("GET", "/api/v1/commissions"): {"list": ("id", lambda b: {b["commission"].pk})},
+    ("GET", "/api/v1/aftersales"): {"list": ("request_no", lambda b: {b["aftersale"].request_no})},
+    ("POST", "/api/v1/aftersales/{request_no}/decision"): {"body": {"action": "approve"}},
+    ("GET", "/api/v1/members"): {"list": ("id", lambda b: {b["member"].pk})},
+    ("GET", "/api/v1/members/{member_id}"): {},
+    ("POST", "/api/v1/members/{member_id}/tags"): {"body": {"tag": "taken over"}},
 }
 
 
@@ -52,6 +57,8 @@ def path_values(brand: dict) -> dict:
         "sku_id": brand["sku"].pk,
         "order_no": brand["order"].order_no,
         "membership_id": brand["membership"].pk,
+        "request_no": brand["aftersale"].request_no,
+        "member_id": brand["member"].pk,
     }
 
 
@@ -61,7 +68,7 @@ def request(client, method: str, path: str, key: str, values: dict, body=None):
 
 
 def snapshot(brand: dict) -> tuple:
-    for name in ("product", "sku", "order", "membership", "commission"):
+    for name in ("product", "sku", "order", "membership", "commission", "aftersale", "member"):
         brand[name].refresh_from_db()
     return (
         brand["product"].title,
@@ -71,12 +78,14 @@ def snapshot(brand: dict) -> tuple:
         brand["order"].status,
         brand["membership"].status,
         brand["product"].brand.products.count(),
+        brand["aftersale"].status,
+        sorted(brand["member"].tags.values_list("name", flat=True)),
     )
 
 
 def test_every_operation_has_a_matrix_entry_and_a_scope():
     ops = operations()
-    assert len(ops) >= 13
+    assert len(ops) >= 18
     assert {(m, p) for m, p, _ in ops} == set(MATRIX)
     for method, path, scope in ops:
         assert scope in scopes.ALL_SCOPES, (method, path)
