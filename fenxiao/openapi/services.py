@@ -17,6 +17,7 @@ from fenxiao.core import clock
 from fenxiao.core.jobs import enqueue
 
 from . import keys, scopes
+from .addresses import is_public_url
 from .models import ApiApp, DeliveryStatus, WebhookDelivery, WebhookSubscription
 from .topics import TOPICS
 
@@ -135,6 +136,8 @@ def _clean_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(_("Give an http:// or https:// address."))
+    if not is_public_url(url):
+        raise ValidationError(_("The receiver must be a public internet address."))
     return url
 
 

@@ -27,6 +27,7 @@ from fenxiao.core.jobs import backoff, enqueue, job
 from fenxiao.core.models import OutboxEvent
 
 from . import signing
+from .addresses import is_public_url
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 SEND_JOB = "openapi.send_webhook"
@@ -119,6 +120,8 @@ def send_webhook(payload: dict) -> None:
     started = time.monotonic()
     code, text, error = None, "", ""
     try:
+        if not is_public_url(subscription.url):
+            raise requests.ConnectionError("the receiver's address is not a public one")
         response = requests.post(
             subscription.url,
             data=delivery.body.encode(),

@@ -75,6 +75,11 @@ def world(db):
 
 
 @pytest.fixture(autouse=True)
+def _local_receivers(settings):
+    settings.FENXIAO_WEBHOOKS_ALLOW_PRIVATE_HOSTS = True  # the tests' receiver runs on 127.0.0.1
+
+
+@pytest.fixture(autouse=True)
 def _reset_clock():
     yield
     clock.reset()

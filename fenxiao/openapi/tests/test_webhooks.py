@@ -173,3 +173,28 @@ def test_resend_sends_the_same_event_again(world):
     copy.refresh_from_db()
     assert copy.status == DeliveryStatus.DELIVERED and copy.resend_of == original
     assert [e["id"] for e in receiver.accepted] == [f"evt_{original.event_id}"] * 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:8000/x", "http://10.0.0.5/x", "http://169.254.169.254/latest", "http://localhost/x"],
+)
+def test_private_receivers_are_refused_in_production(world, settings, url):
+    from django.core.exceptions import ValidationError
+
+    settings.FENXIAO_WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
+    owner = BrandStaffFactory(brand=world["a"]["brand"], role=BrandRole.OWNER)
+    with pytest.raises(ValidationError):
+        services.create_webhook(actor=owner, app_id=world["a"]["app"].pk, url=url, topics=["order.paid"])
+
+
+def test_a_receiver_turned_private_is_not_called(world, settings):
+    a = world["a"]
+    with Receiver() as receiver:
+        hook, _ = subscribe(a, receiver)
+        settings.FENXIAO_WEBHOOKS_ALLOW_PRIVATE_HOSTS = False
+        publish("order.shipped", {"order_id": 1, "brand_id": a["brand"].pk}, aggregate="order:1")
+        run_pending(timers=False)
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get(subscription=hook)
+    assert delivery.status == DeliveryStatus.PENDING and "not a public" in delivery.last_error
