@@ -24,7 +24,6 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:withdrawals", _("Withdrawals"), Perm.FINANCE_VIEW),
     ("console:analytics", _("Data cube"), Perm.ORDERS_VIEW),
     ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
-    ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
     ("console:crm_members", _("Members"), Perm.MEMBERS_VIEW),
     ("console:crm_levels", _("Member levels and points"), Perm.MARKETING_MANAGE),
     ("console:marketing", _("Marketing"), Perm.MARKETING_MANAGE),
