@@ -293,9 +293,8 @@ def child(args) -> None:
         t0 = time.perf_counter()
         rebuild(progress=log)
         rebuild_s = time.perf_counter() - t0
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # planner statistics after the bulk load (both databases)
     brand_id, owner_id = next(iter(owners.items()))
     client = Client()
     client.force_login(User.objects.get(pk=owner_id))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, Max, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
@@ -124,6 +124,9 @@ def rebuild(progress: Callable[[str], None] = lambda message: None) -> dict[str,
     Applied.objects.bulk_create(
         [Applied(key=f"refund:{pk}") for pk in refunds.values_list("pk", flat=True)], batch_size=BATCH
     )
+    with connection.cursor() as cursor:  # fresh planner statistics (SQLite picks bad plans without)
+        for model in (DailyStat, DailyCustomer, DailyVisitor):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     CubeState.objects.all().delete()
     CubeState.objects.create(watermark=watermark, rebuilt_at=timezone.now())
     progress(f"done: {totals['stats']} day rows, events up to #{watermark} included")
