@@ -271,7 +271,9 @@ def share_link(
         try:
             with transaction.atomic():
                 link = ShareLink.objects.create(code=_new_code(), **lookup)
-                publish("share.created", {"link_id": link.pk, "brand_id": brand.pk}, aggregate=f"link:{link.pk}")
+                publish(
+                    "share.created", {"link_id": link.pk, "brand_id": brand.pk}, aggregate=f"link:{link.pk}"
+                )
                 return link
         except IntegrityError:
             continue

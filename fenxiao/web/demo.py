@@ -9,6 +9,7 @@ import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -353,12 +354,41 @@ def seed_distribution(ctx: DemoContext, out: Callable[[str], None]) -> None:
         )
 
 
+class _Lines:
+    """What the apps' own ``seed(stdout)`` functions write to: ``.write(text)`` or a call."""
+
+    def __init__(self, out: Callable[[str], None]) -> None:
+        self._out = out
+
+    def write(self, text: str) -> None:
+        for line in text.rstrip("\n").splitlines():
+            self._out(f"  {line}")
+
+    __call__ = write
+
+
+def _app_step(module: str, name: str) -> Callable[[DemoContext, Callable[[str], None]], None]:
+    """A step that runs ``module.seed`` (each capability keeps its demo data beside its code)."""
+
+    def step(ctx: DemoContext, out: Callable[[str], None]) -> None:
+        import_module(module).seed(_Lines(out))
+
+    step.__name__ = name
+    return step
+
+
 STEPS: list[Callable[[DemoContext, Callable[[str], None]], None]] = [
     seed_platform,
     seed_brands,
     seed_people,
     seed_orders,
     seed_distribution,
+    _app_step("fenxiao.crm.demo", "seed_members"),
+    _app_step("fenxiao.marketing.demo", "seed_marketing"),
+    _app_step("fenxiao.aftersales.demo", "seed_aftersales"),
+    _app_step("fenxiao.openapi.demo", "seed_open_platform"),
+    _app_step("fenxiao.payments.demo", "seed_payments"),
+    _app_step("fenxiao.analytics.demo", "seed_data_cube"),
 ]
 
 

@@ -13,7 +13,9 @@ from .factories import CategoryFactory, ProductFactory, SkuFactory
 pytestmark = pytest.mark.django_db
 
 # An anonymous visitor's page: the page's own reads (no session, no user).
-MAX_PRODUCT_PAGE = 3 + 3  # product with brand and category, images, SKUs; marketing offers (flash sales, group deals, coupons)
+MAX_PRODUCT_PAGE = (
+    3 + 3
+)  # product with brand and category, images, SKUs; marketing offers (flash sales, group deals, coupons)
 MAX_LISTING_PAGE = 5  # brand or category, chips, count, one page of products with covers
 
 
