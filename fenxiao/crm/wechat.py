@@ -312,4 +312,19 @@ def link_openid(*, brand_id: int, user, openid: str, unionid: str = "", nickname
             brand_id=brand_id, consumer=user, channel=Channel.WECHAT, distributor_id=fan.distributor_id
         )
     fan.save()
+    _remember_for_payments(brand_id=brand_id, user=user, openid=openid)
     return fan
+
+
+def _remember_for_payments(*, brand_id: int, user, openid: str) -> None:
+    """JSAPI payments and payouts inside WeChat need the payer's openid under the Official
+    Account's appid (the one bound to the collecting merchant): keep it for the payments app."""
+    from fenxiao.payments.services import PaymentError, remember_openid
+
+    config = config_for(brand_id)
+    if config is None:
+        return
+    try:
+        remember_openid(user=user, appid=config.appid, openid=openid)
+    except PaymentError as exc:
+        raise WechatError(exc.messages[0], status=409) from exc

@@ -147,6 +147,12 @@ def test_oauth_userinfo_links_signed_in_consumer_and_merges_fan_member(client, b
     assert fan.user == user and fan.nickname == "微信用户"
     assert Member.objects.get(brand=brand, consumer=user) == fan.member
     assert Member.objects.filter(brand=brand).count() == 1
+    # JSAPI payments inside WeChat find the payer's openid under the Official Account's appid.
+    from fenxiao.crm.wechat import config_for
+    from fenxiao.payments.models import WechatIdentity
+
+    identity = WechatIdentity.objects.get(user=user)
+    assert (identity.appid, identity.openid) == (config_for(brand.pk).appid, local_wechat.current_openid)
 
 
 def test_oauth_base_signs_in_a_linked_fan_and_asks_others_to_sign_in(client, brand, local_wechat):
