@@ -6,22 +6,15 @@ consumer escalated to platform arbitration (completed order)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db.models import Q
 
 from fenxiao.accounts.models import BrandStaff
 from fenxiao.accounts.roles import BrandRole
+from fenxiao.core.output import line_writer
 from fenxiao.trade.models import Order, OrderStatus
 
 from . import services
 from .models import AftersaleRequest, Kind
-
-
-def _writer(stdout) -> Callable[[str], None]:
-    if stdout is None:
-        return print
-    return (lambda text: stdout.write(text + "\n")) if hasattr(stdout, "write") else stdout
 
 
 def _handler(order: Order) -> BrandStaff | None:
@@ -35,7 +28,7 @@ def _handler(order: Order) -> BrandStaff | None:
 
 
 def seed(stdout=None) -> None:
-    out = _writer(stdout)
+    out = line_writer(stdout)
     demo_orders = Order.objects.filter(consumer__phone__startswith="1370000").order_by("id")
     if AftersaleRequest.objects.filter(order__in=demo_orders).exists():
         out("demo after-sales requests already there")

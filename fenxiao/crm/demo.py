@@ -8,12 +8,11 @@ segment "高价值" and RFM scores."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import transaction
 
 from fenxiao.accounts.models import Brand, BrandStatus, User
 from fenxiao.core import clock
+from fenxiao.core.output import line_writer
 from fenxiao.trade.models import Order, OrderStatus
 
 from .members import ensure_member, upgrade_level
@@ -24,15 +23,9 @@ from .segments import compute_rfm
 LEVELS = [("普通会员", 0, 0, False), ("银卡", 500, 200, False), ("金卡", 2000, 500, True)]
 
 
-def _writer(stdout) -> Callable[[str], None]:
-    if stdout is None:
-        return print
-    return (lambda text: stdout.write(text + "\n")) if hasattr(stdout, "write") else stdout
-
-
 @transaction.atomic
 def seed(stdout=None) -> None:
-    out = _writer(stdout)
+    out = line_writer(stdout)
     consumers = list(User.objects.filter(phone__startswith="1370000").order_by("phone")[:20])
     for brand in Brand.objects.filter(status=BrandStatus.APPROVED).order_by("id"):
         LoyaltySettings.objects.get_or_create(

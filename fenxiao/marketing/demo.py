@@ -9,7 +9,6 @@ product's first SKU at 80% of its price (24 hours to complete)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
@@ -17,19 +16,14 @@ from django.db import transaction
 from fenxiao.accounts.models import Brand, BrandStatus
 from fenxiao.catalog.models import Sku
 from fenxiao.core import clock
+from fenxiao.core.output import line_writer
 
 from .models import Coupon, CouponKind, FlashSale, GroupDeal, Promotion
 
 
-def _writer(stdout) -> Callable[[str], None]:
-    if stdout is None:
-        return print
-    return (lambda text: stdout.write(text + "\n")) if hasattr(stdout, "write") else stdout
-
-
 @transaction.atomic
 def seed(stdout=None) -> None:
-    out = _writer(stdout)
+    out = line_writer(stdout)
     now = clock.now()
     window = {"starts_at": now - timedelta(minutes=1), "ends_at": now + timedelta(days=30)}
     for brand in Brand.objects.filter(status=BrandStatus.APPROVED).order_by("id"):

@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from fenxiao.accounts.throttling import client_ip
+
 from . import services
 from .gateways.base import GatewayError
 from .gateways.sandbox import provider_pay
@@ -52,7 +54,7 @@ def pay(request: HttpRequest, out_trade_no: str) -> HttpResponse:
             payment,
             return_url=result_url,
             notify_url=request.build_absolute_uri(reverse("payments:notify", args=[payment.gateway])),
-            client_ip=request.META.get("REMOTE_ADDR", ""),
+            client_ip=client_ip(request) or "",  # the payer, also behind a trusted proxy
             scene=_scene(request, payment),
         )
     except GatewayError as exc:
