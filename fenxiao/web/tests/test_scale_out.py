@@ -2,9 +2,11 @@
 
 Concurrent consumers check out through both servers for more units than there are; they pay at the
 sandbox cashier, whose notifications the workers post back over HTTP, while the same signed
-notifications are also sent again, several times, to both servers.  Afterwards: no oversell, no
-duplicate order, every payment credited once, no event delivered twice, and every timer ran at
-most once per period however many workers ran.
+notifications are also sent again, several times, to both servers.  At the same time a flash sale
+opens: more members than units press "buy" through both servers, each of them twice.  Afterwards:
+no oversell (neither the SKU nor the sale), no member over the sale's limit, no duplicate order,
+every payment credited once, no event delivered twice, and every timer ran at most once per period
+however many workers ran.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from fenxiao.core.events import DELIVER_JOB
 from fenxiao.core.models import Job, JobStatus, OutboxEvent, TimerState
 from fenxiao.core.registry import SUBSCRIBERS, TIMERS
 from fenxiao.ledger.models import JournalEntry
+from fenxiao.marketing.models import FlashClaim, FlashQuota
+from fenxiao.marketing.tests.factories import FlashSaleFactory
 from fenxiao.payments.gateways.sandbox import signed_notification, transaction_resource
 from fenxiao.payments.models import Payment, PaymentStatus, SandboxTransaction
 from fenxiao.trade.models import Order, OrderStatus
@@ -37,6 +41,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only
 
 BUYERS = 24
 UNITS = 15
+FLASH_MEMBERS = 30
+FLASH_UNITS = 10
+FLASH_STOCK = 500
 CSRF = "0123456789abcdef0123456789abcdef"  # Django wants 32 characters
 
 
@@ -81,6 +88,20 @@ def _buy_and_pay(base: str, client: requests.Session, sku_id: int, address_id: i
     return out_trade_no
 
 
+def _press_flash(base: str, client: requests.Session, sale_id: int, address_id: int) -> int:
+    """Press "buy" on the flash sale twice (a member's double tap); how many orders it placed."""
+    placed = 0
+    for _ in range(2):
+        answer = client.post(
+            f"{base}/marketing/flash/{sale_id}/", data={"address_id": address_id}, allow_redirects=False
+        )
+        if answer.status_code == 302 and "/payments/pay/" in answer.headers.get("Location", ""):
+            placed += 1
+        else:
+            assert answer.status_code in (400, 409, 422), answer.status_code  # a refusal, never a 500
+    return placed
+
+
 def _start_worker(env: dict) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--idle-sleep", "0.1", "--report-every", "3600"],
@@ -116,6 +137,13 @@ def test_two_servers_two_workers_one_database():
     for _ in range(BUYERS):
         address = AddressFactory()
         buyers.append((_session_for(address.consumer), address.pk))
+    sale = FlashSaleFactory(
+        sku=SkuFactory(stock=FLASH_STOCK, retail_price=9900), quantity=FLASH_UNITS, per_member_limit=1
+    )
+    members = []
+    for _ in range(FLASH_MEMBERS):
+        address = AddressFactory()
+        members.append((_session_for(address.consumer), address.pk))
 
     url = _database_url()
     # Same key as this process, so the servers accept the sessions written here.
@@ -128,13 +156,18 @@ def test_two_servers_two_workers_one_database():
             server.env["SECRET_KEY"] = settings.SECRET_KEY
         with servers[0] as first, servers[1] as second:
             bases = [first.base_url, second.base_url]
-            with ThreadPoolExecutor(max_workers=BUYERS) as pool:
+            with ThreadPoolExecutor(max_workers=BUYERS + FLASH_MEMBERS) as pool:
+                flash = [
+                    pool.submit(_press_flash, bases[i % 2], _client(members[i][0]), sale.pk, members[i][1])
+                    for i in range(FLASH_MEMBERS)
+                ]
                 paid = list(
                     pool.map(
                         lambda i: _buy_and_pay(bases[i % 2], _client(buyers[i][0]), sku.pk, buyers[i][1]),
                         range(BUYERS),
                     )
                 )
+                flash_orders = sum(future.result() for future in flash)
             paid = [no for no in paid if no]
             # The provider re-sends: every notification again, three times, to both servers at once.
             resend = []
@@ -169,6 +202,15 @@ def test_two_servers_two_workers_one_database():
     assert orders.count() == UNITS
     assert Sku.objects.get(pk=sku.pk).stock == 0
     assert orders.values("checkout__consumer").distinct().count() == UNITS
+
+    # The flash sale: exactly its quantity sold, one order per winning member, nobody over the limit.
+    sale.refresh_from_db()
+    assert flash_orders == FLASH_UNITS
+    assert sale.sold == FLASH_UNITS
+    assert FlashClaim.objects.filter(sale=sale).count() == FLASH_UNITS
+    assert FlashClaim.objects.filter(sale=sale).values("consumer").distinct().count() == FLASH_UNITS
+    assert not FlashQuota.objects.filter(sale=sale, bought__gt=1).exists()
+    assert Sku.objects.get(pk=sale.sku_id).stock == FLASH_STOCK - FLASH_UNITS
 
     # Every payment credited exactly once, however many notifications arrived where.
     payments = Payment.objects.filter(out_trade_no__in=paid)
