@@ -40,6 +40,69 @@ PROVINCES = [
     "新疆维吾尔自治区",
 ]  # fmt: skip
 CHUNK = 20000
+ORDER_COLUMNS = (
+    "id", "order_no", "checkout_id", "consumer_id", "brand_id", "status", "goods_amount",
+    "discount_amount", "shipping_amount", "paid_amount", "refunded_amount", "platform_fee_bps", "address",
+    "note", "created_at", "paid_at", "cancelled_at", "distributor_id", "settled_brand_amount",
+    "settled_fee", "refunded_fee",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "id", "order_id", "sku_id", "product_id_snapshot", "title", "spec_label", "unit_price", "quantity",
+    "discount", "paid_amount", "shipped_quantity",
+)  # fmt: skip
+COMMISSION_COLUMNS = (
+    "id", "order_id", "distributor_id", "level", "base_amount", "rate_bps", "amount", "reversed_amount",
+    "status", "created_at",
+)  # fmt: skip
+REFUND_COLUMNS = (
+    "id", "payment_id", "out_refund_no", "amount", "reason", "purpose", "reference", "status",
+    "provider_refund_id", "failure_reason", "created_at", "finished_at",
+)  # fmt: skip
+VISIT_COLUMNS = ("id", "link_id", "visitor_id", "session_key", "at")
+
+
+def _bulk_load_pragmas() -> None:
+    """SQLite: WAL, no fsync and a large page cache while the data set is loaded."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for pragma in ("journal_mode=WAL", "synchronous=OFF", "cache_size=-524288", "temp_store=MEMORY"):
+                cursor.execute(f"PRAGMA {pragma}")
+
+
+def _max_id(model) -> int:
+    from django.db.models import Max
+
+    return model.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert raw rows with explicit ids: COPY on PostgreSQL, one executemany on SQLite."""
+    from django.db import connection
+
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def _reset_sequences(*models) -> None:
+    """PostgreSQL: the id sequences continue after the explicit ids (SQLite needs nothing)."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
+            cursor.execute(sql)
 
 
 def log(message: str) -> None:
@@ -51,6 +114,7 @@ def generate(args) -> dict:
     import random
     from datetime import timedelta
 
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus, User
@@ -67,6 +131,7 @@ def generate(args) -> dict:
     from fenxiao.payments.models import Payment, PaymentStatus, Refund, RefundStatus
     from fenxiao.trade.models import Checkout, Order, OrderLine, OrderStatus
 
+    _bulk_load_pragmas()
     rng = random.Random(20261125)
     now = timezone.now().replace(microsecond=0)
     start = now - timedelta(days=args.days)
@@ -146,18 +211,24 @@ def generate(args) -> dict:
         payer_id=consumers[0], amount=1, description="bench", gateway="sandbox", purpose="checkout",
         reference="bench", status=PaymentStatus.SUCCEEDED, out_trade_no="BENCHCUBE",
     )  # fmt: skip
+    checkout = Checkout.objects.create(consumer_id=consumers[0], total=1)
+    at = connection.ops.adapt_datetimefield_value  # aware datetime -> the backend's stored form
+    brand_ids = [brand.pk for brand in brands]
+    sku_rows = {b: [(s.pk, s.product_id, s.retail_price) for s in skus_of[b]] for b in brand_ids}
+    link_rows = [(link.pk, link.distributor_id) for link in links]
+    ids = {model: _max_id(model) for model in (Order, OrderLine, Commission, Refund, Visit)}
     made = 0
-    refund_no = 0
     started = time.perf_counter()
     while made < args.orders:
         size = min(CHUNK, args.orders - made)
-        checkout = Checkout.objects.create(consumer_id=consumers[0], total=1)
-        orders, picks = [], []
+        orders, lines, commissions, refunds, visits = [], [], [], [], []
         for i in range(made, made + size):
-            brand = brands[rng.randrange(len(brands))]
-            sku = rng.choice(skus_of[brand.pk])
+            ids[Order] += 1
+            order_id = ids[Order]
+            brand_id = brand_ids[rng.randrange(len(brand_ids))]
+            sku_id, product_id, price = rng.choice(sku_rows[brand_id])
             quantity = rng.choice((1, 1, 1, 2, 3))
-            amount = sku.retail_price * quantity
+            amount = price * quantity
             created = start + timedelta(seconds=rng.randrange(span))
             roll = rng.random()
             paid = roll < 0.85
@@ -169,89 +240,50 @@ def generate(args) -> dict:
                 else OrderStatus.PENDING_PAYMENT
             )
             refunded = min(amount, 500 * quantity) if paid and rng.random() < 0.02 else 0
+            distributor_id = rng.choice(distributors) if rng.random() < 0.6 else None
+            paid_at = created + timedelta(minutes=rng.randrange(1, 30)) if paid else None
+            address = json.dumps({"province": rng.choice(PROVINCES), "city": "某市"})
             orders.append(
-                Order(
-                    order_no=f"C{i:023d}",
-                    checkout=checkout,
-                    consumer_id=rng.choice(consumers),
-                    brand=brand,
-                    status=status,
-                    goods_amount=amount,
-                    paid_amount=amount,
-                    refunded_amount=refunded,
-                    platform_fee_bps=200,
-                    address={"province": rng.choice(PROVINCES), "city": "某市"},
-                    distributor_id=rng.choice(distributors) if rng.random() < 0.6 else None,
-                    created_at=created,
-                    paid_at=created + timedelta(minutes=rng.randrange(1, 30)) if paid else None,
-                    cancelled_at=created + timedelta(minutes=30) if status == OrderStatus.CANCELLED else None,
-                )
-            )
-            picks.append((sku, quantity))
-        Order.objects.bulk_create(orders, batch_size=5000)
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order=order,
-                    sku=sku,
-                    product_id_snapshot=sku.product_id,
-                    title=f"商品 {sku.product_id}",
-                    unit_price=sku.retail_price,
-                    quantity=quantity,
-                    paid_amount=sku.retail_price * quantity,
-                )
-                for order, (sku, quantity) in zip(orders, picks, strict=True)
-            ],
-            batch_size=5000,
-        )
-        Commission.objects.bulk_create(
-            [
-                Commission(
-                    order=o,
-                    distributor_id=o.distributor_id,
-                    level=1,
-                    base_amount=o.paid_amount,
-                    rate_bps=1000,
-                    amount=o.paid_amount // 10,
-                    status=CommissionStatus.PENDING,
-                    created_at=o.paid_at,
-                )
-                for o in orders
-                if o.paid_at and o.distributor_id
-            ],
-            batch_size=5000,
-        )
-        refunds = []
-        for o in orders:
-            if o.refunded_amount:
-                refund_no += 1
+                (order_id, f"C{i:023d}", checkout.pk, rng.choice(consumers), brand_id, status,
+                 amount, 0, 0, amount, refunded, 200, address, "", at(created), at(paid_at),
+                 at(created + timedelta(minutes=30)) if status == OrderStatus.CANCELLED else None,
+                 distributor_id, 0, 0, 0)
+            )  # fmt: skip
+            ids[OrderLine] += 1
+            lines.append(
+                (ids[OrderLine], order_id, sku_id, product_id, f"商品 {product_id}", "", price, quantity, 0,
+                 amount, 0)
+            )  # fmt: skip
+            if paid and distributor_id:
+                ids[Commission] += 1
+                commissions.append(
+                    (ids[Commission], order_id, distributor_id, 1, amount, 1000, amount // 10, 0,
+                     CommissionStatus.PENDING, at(paid_at))
+                )  # fmt: skip
+            if refunded:
+                ids[Refund] += 1
                 refunds.append(
-                    Refund(
-                        payment=payment,
-                        out_refund_no=f"RC{refund_no:012d}",
-                        amount=o.refunded_amount,
-                        reason="bench",
-                        purpose="checkout",
-                        reference=f"order:{o.pk}:bench",
-                        status=RefundStatus.SUCCEEDED,
-                        finished_at=o.paid_at + timedelta(days=2),
-                    )
-                )
-        Refund.objects.bulk_create(refunds, batch_size=5000)
-        Visit.objects.bulk_create(
-            [
-                Visit(
-                    link=links[rng.randrange(len(links))],
-                    session_key=f"s{rng.randrange(consumers_n * 3)}",
-                    at=start + timedelta(seconds=rng.randrange(span)),
-                )
-                for _ in range(size // 4)
-            ],
-            batch_size=5000,
-        )
+                    (ids[Refund], payment.pk, f"RC{ids[Refund]:012d}", refunded, "bench", "checkout",
+                     f"order:{order_id}:bench", RefundStatus.SUCCEEDED, "", "",
+                     at(paid_at + timedelta(days=2)), at(paid_at + timedelta(days=2)))
+                )  # fmt: skip
+        for _ in range(size // 4):
+            ids[Visit] += 1
+            link_id, _distributor = link_rows[rng.randrange(len(link_rows))]
+            visits.append(
+                (ids[Visit], link_id, None, f"s{rng.randrange(consumers_n * 3)}",
+                 at(start + timedelta(seconds=rng.randrange(span))))
+            )  # fmt: skip
+        with transaction.atomic():
+            _insert(Order, ORDER_COLUMNS, orders)
+            _insert(OrderLine, LINE_COLUMNS, lines)
+            _insert(Commission, COMMISSION_COLUMNS, commissions)
+            _insert(Refund, REFUND_COLUMNS, refunds)
+            _insert(Visit, VISIT_COLUMNS, visits)
         made += size
         rate = made / (time.perf_counter() - started)
         log(f"orders {made:,}/{args.orders:,} ({rate:,.0f}/s, ~{(args.orders - made) / rate:,.0f}s left)")
+    _reset_sequences(Order, OrderLine, Commission, Refund, Visit)
     return {brands[0].pk: owners[0]}
 
 

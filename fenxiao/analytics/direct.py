@@ -65,7 +65,16 @@ def _group(qs, day_field: str, key, by_day: bool):
     return qs.values("k", "d")
 
 
-def counters(scope: Scope, period: DateRange, dim: str = Dim.ALL, *, by_day: bool = False) -> dict:
+def counters(
+    scope: Scope,
+    period: DateRange,
+    dim: str = Dim.ALL,
+    *,
+    by_day: bool = False,
+    refunds: RefundsByOrder | None = None,
+) -> dict:
+    """Counters per (day or None, key) of ``dim``.  ``refunds`` (from :func:`refunds_by_order`
+    over ``period``) saves re-reading the refunds when one caller asks for many scopes."""
     from fenxiao.distribution.models import Commission, ShareLink, Visit, Withdrawal, WithdrawalStatus
     from fenxiao.trade.models import Order, OrderLine
 
@@ -124,7 +133,9 @@ def counters(scope: Scope, period: DateRange, dim: str = Dim.ALL, *, by_day: boo
     lines = OrderLine.objects.filter(order__in=orders, order__paid_at__gte=lo, order__paid_at__lt=hi)
     line_key = Value(ALL_KEY) if distributor_scope and dim != "brand" else _order_key(dim, "order__")
     emit(lines, "order__paid_at", line_key, u=("units", Sum("quantity")))
-    _refunds(table, orders, lo, hi, dim, distributor_scope, by_day)
+    if refunds is None:
+        refunds = refunds_by_order(period)
+    _refunds(table, orders, refunds, dim, distributor_scope, by_day)
     if dim in (Dim.ALL, Dim.DISTRIBUTOR, "brand"):
         people_key = (
             (lambda prefix: Value(ALL_KEY))
@@ -195,9 +206,15 @@ def _members():
         return None
 
 
-def _refunds(table: _Table, orders, lo, hi, dim: str, distributor_scope: bool, by_day: bool) -> None:
+RefundsByOrder = dict[int, list[tuple[int, object]]]
+ORDER_ID_CHUNK = 5000  # ids per IN (...) list: well inside SQLite's bound on query parameters
+
+
+def refunds_by_order(period: DateRange) -> RefundsByOrder:
+    """Succeeded checkout refunds finished in ``period``: order id → [(amount, finished_at)]."""
     from fenxiao.payments.models import Refund, RefundStatus
 
+    lo, hi = period.bounds()
     refunds = Refund.objects.filter(
         status=RefundStatus.SUCCEEDED,
         purpose="checkout",
@@ -205,20 +222,29 @@ def _refunds(table: _Table, orders, lo, hi, dim: str, distributor_scope: bool, b
         finished_at__gte=lo,
         finished_at__lt=hi,
     ).values_list("reference", "amount", "finished_at")
-    by_order: dict[int, list] = defaultdict(list)
+    by_order: RefundsByOrder = defaultdict(list)
     for reference, amount, finished_at in refunds:
         by_order[int(reference.split(":")[1])].append((amount, finished_at))
+    return by_order
+
+
+def _refunds(
+    table: _Table, orders, by_order: RefundsByOrder, dim: str, distributor_scope: bool, by_day: bool
+) -> None:
     if not by_order:
         return
     key = Value(ALL_KEY) if distributor_scope and dim != "brand" else _order_key(dim)
-    for row in orders.filter(pk__in=list(by_order)).annotate(k=key).values("pk", "k"):
-        for amount, finished_at in by_order[row["pk"]]:
-            day = timezone.localdate(finished_at) if by_day else None
-            table.add(
-                {"k": row["k"], "d": day, "_province": dim == Dim.PROVINCE, "a": amount, "n": 1},
-                refunds="n",
-                refund_amount="a",
-            )
+    ids = sorted(by_order)
+    for start in range(0, len(ids), ORDER_ID_CHUNK):
+        chunk = ids[start : start + ORDER_ID_CHUNK]
+        for row in orders.filter(pk__in=chunk).annotate(k=key).values("pk", "k"):
+            for amount, finished_at in by_order[row["pk"]]:
+                day = timezone.localdate(finished_at) if by_day else None
+                table.add(
+                    {"k": row["k"], "d": day, "_province": dim == Dim.PROVINCE, "a": amount, "n": 1},
+                    refunds="n",
+                    refund_amount="a",
+                )
 
 
 def summary(scope: Scope, period: DateRange) -> dict[str, int]:
