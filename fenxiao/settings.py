@@ -180,6 +180,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 PLATFORM_FEE_BPS = int(os.environ.get("PLATFORM_FEE_BPS", "200"))
 
+# Hot public reads (the product page's catalogue data and offers) are cached per process for
+# this many seconds (0 turns it off); edits through the ORM invalidate at once in the process
+# that made them, other processes within this bound (docs/deployment.md, "Caching").
+HOT_CACHE_SECONDS = int(os.environ.get("HOT_CACHE_SECONDS", "10"))
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fenxiao",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000"))},
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"

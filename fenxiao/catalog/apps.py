@@ -6,3 +6,6 @@ class CatalogConfig(AppConfig):
     name = "fenxiao.catalog"
     label = "catalog"
     verbose_name = _("Catalog and prices")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (cache invalidation receivers)

@@ -16,6 +16,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import get_language
 
 from fenxiao.accounts.models import Brand, BrandStatus
+from fenxiao.core import hotcache
 from fenxiao.core.money import format_yuan
 
 from .models import Category, Product, ProductImage, ProductStatus, Sku
@@ -197,8 +198,17 @@ def _spec_groups(spec_names: list[str], skus: list[Sku]) -> list[SpecGroup]:
     return groups
 
 
+PRODUCT_PAGE_CACHE = "catalog.product_page"
+
+
 def product_page(product_id: int) -> ProductPage | None:
-    """The product page's data, or None when consumers may not see the product.  Three queries."""
+    """The product page's data, or None when consumers may not see the product: three queries,
+    shared by every visitor for a few seconds (``core.hotcache``; ``catalog.signals`` forgets it
+    when the product, a SKU or an image changes)."""
+    return hotcache.cached(PRODUCT_PAGE_CACHE, product_id, lambda: _product_page(product_id))
+
+
+def _product_page(product_id: int) -> ProductPage | None:
     product = (
         visible_products()
         .filter(pk=product_id)

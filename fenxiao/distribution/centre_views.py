@@ -28,8 +28,8 @@ from .models import (
     StoreSkuPrice,
     Withdrawal,
 )
+from .pending import pending_code
 from .posters import render_poster
-from .signals import PENDING_LINK_SESSION_KEY
 
 
 def _error(request: HttpRequest, exc: Exception) -> None:
@@ -76,7 +76,7 @@ def join(request: HttpRequest, brand_id: int) -> HttpResponse:
         raise Http404("No such brand.")
     answers = {k.removeprefix("answer:"): v for k, v in request.POST.items() if k.startswith("answer:")}
     try:
-        invite = request.POST.get("invite") or request.session.get(PENDING_LINK_SESSION_KEY, "")
+        invite = request.POST.get("invite") or pending_code(request)
         membership = services.apply_to_brand(
             user=request.user, brand=brand, answers=answers, invite_code=invite
         )

@@ -203,7 +203,7 @@ def visitor_store_prices(request, product) -> dict[int, int]:
     """The product page shows the store price of the distributor this visitor belongs to: its
     binding when signed in, else the share link it arrived through."""
     from .models import ShareLink
-    from .signals import PENDING_LINK_SESSION_KEY
+    from .pending import pending_code
 
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -212,7 +212,7 @@ def visitor_store_prices(request, product) -> dict[int, int]:
             brand_id=product.brand_id, distributor=user
         ).exists() or (CustomerBinding.objects.filter(brand_id=product.brand_id, consumer=user).exists())
         return dict(attribution_for_order(consumer=user, brand=product.brand).unit_prices) if related else {}
-    code = request.session.get(PENDING_LINK_SESSION_KEY) if hasattr(request, "session") else None
+    code = pending_code(request) if hasattr(request, "COOKIES") else None
     link = ShareLink.objects.filter(code=code, brand_id=product.brand_id).first() if code else None
     if link is None or not is_active_distributor(link.distributor_id, product.brand_id):
         return {}

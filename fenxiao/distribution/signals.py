@@ -23,13 +23,15 @@ def clamp_on_band_change(sender, instance: Sku, **kwargs) -> None:
 def apply_pending_link(sender, request, user, **kwargs) -> None:
     """A visitor who arrived through a share link and then signed in (or up) is bound now."""
     from .models import ShareLink
+    from .pending import pending_code
     from .services import bind
 
-    if request is None or not hasattr(request, "session"):
+    if request is None or not hasattr(request, "COOKIES"):
         return
-    code = request.session.get(PENDING_LINK_SESSION_KEY)
+    code = pending_code(request)
     if not code:
         return
     link = ShareLink.objects.filter(code=code).first()
     if link:
-        bind(consumer=user, link=link, on_signup=bool(request.session.get(SIGNUP_SESSION_FLAG)))
+        session = getattr(request, "session", {})
+        bind(consumer=user, link=link, on_signup=bool(session.get(SIGNUP_SESSION_FLAG)))

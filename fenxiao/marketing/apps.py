@@ -8,6 +8,6 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        from . import plugins, tools  # noqa: F401  (tools register themselves)
+        from . import plugins, signals, tools  # noqa: F401  (tools register themselves; cache receivers)
 
         plugins.install()

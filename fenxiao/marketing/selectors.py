@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
 
-from fenxiao.core import clock
+from fenxiao.core import clock, hotcache
 
 from .models import (
     Coupon,
@@ -85,16 +85,44 @@ def my_coupons(consumer):
     return rows
 
 
+PRODUCT_OFFERS_CACHE = "marketing.product_offers"
+CLAIMABLE_COUPONS_CACHE = "marketing.claimable_coupons"
+
+
 def product_offers(product) -> dict:
+    """Flash sales, group deals (with their soonest-closing open groups) and the brand's number of
+    claimable coupons for the product page.  The rows are shared by every visitor for a few
+    seconds (``core.hotcache``; ``marketing.signals`` forgets them when a tool changes); what
+    depends on the moment (live or not, units left) is worked out here for each view."""
     now = clock.now()
+    flash, deals = hotcache.cached(PRODUCT_OFFERS_CACHE, product.pk, lambda: _product_offers(product, now))
+    for sale in flash:
+        sale.live = sale.is_live(now)
+        sale.left = max(0, sale.quantity - sale.sold)
+    deals = [deal for deal in deals if deal.starts_at <= now < deal.ends_at]
+    for deal in deals:
+        deal.open_groups = [group for group in deal.open_groups if group.expires_at > now]
+    coupons = hotcache.cached(
+        CLAIMABLE_COUPONS_CACHE,
+        product.brand_id,
+        lambda: Coupon.objects.filter(
+            brand_id=product.brand_id, claimable=True, paused=False, starts_at__lte=now, ends_at__gt=now
+        ).count(),
+    )
+    return {
+        "flash": [s for s in flash if s.ends_at > now],
+        "deals": deals,
+        "coupon_count": coupons,
+        "now": now,
+    }
+
+
+def _product_offers(product, now) -> tuple[list, list]:
     flash = list(
         FlashSale.objects.filter(sku__product=product, paused=False, ends_at__gt=now)
         .select_related("sku")
         .order_by("starts_at")[:5]
     )
-    for sale in flash:
-        sale.live = sale.is_live(now)
-        sale.left = max(0, sale.quantity - sale.sold)
     deals = list(
         GroupDeal.objects.filter(sku__product=product, paused=False, starts_at__lte=now, ends_at__gt=now)
         .select_related("sku")
@@ -108,10 +136,7 @@ def product_offers(product) -> dict:
             open_groups.setdefault(group.deal_id, []).append(group)
     for deal in deals:
         deal.open_groups = open_groups.get(deal.pk, [])[:3]
-    coupons = Coupon.objects.filter(
-        brand_id=product.brand_id, claimable=True, paused=False, starts_at__lte=now, ends_at__gt=now
-    ).count()
-    return {"flash": flash, "deals": deals, "coupon_count": coupons, "now": now}
+    return flash, deals
 
 
 def my_open_group(deal, consumer):

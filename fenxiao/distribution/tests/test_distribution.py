@@ -160,6 +160,14 @@ def test_on_signup_mode_binds_only_new_signups(client, brand_setup):
     assert attribution_for_order(consumer=newcomer, brand=sku.brand).distributor == member.distributor
 
 
+def sign_in(client, user) -> None:
+    """Through the sign-in form, as a browser does (``force_login`` sends no cookies)."""
+    user.set_password("Tea-leaf-2026!")
+    user.save()
+    answer = client.post("/accounts/signin/", {"identifier": user.phone, "password": "Tea-leaf-2026!"})
+    assert answer.status_code == 302, answer.content[:500]
+
+
 def test_share_link_redirect_records_visit_and_binds_after_sign_in(client, brand_setup):
     sku, _ = brand_setup
     member = distributor_of(sku.brand)
@@ -169,10 +177,32 @@ def test_share_link_redirect_records_visit_and_binds_after_sign_in(client, brand
     response = client.get(f"/s/{link.code}")
     assert response.status_code == 302 and response.url == f"/shop/p/{sku.product_id}/"
     assert link.visits.count() == 1
+    assert "sessionid" not in response.cookies  # no server-side session for a click (see pending.py)
+    assert response.cookies["fx_vid"].value == link.visits.get().session_key
     consumer = UserFactory()
-    client.force_login(consumer)  # force_login sends user_logged_in too
+    sign_in(client, consumer)
     assert attribution_for_order(consumer=consumer, brand=sku.brand).distributor == member.distributor
     assert client.get("/s/nope").status_code == 404
+
+
+def test_share_cookie_cannot_be_forged(client, brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    link = services.share_link(distributor=member.distributor, brand=sku.brand)
+    client.cookies["fx_share"] = link.code  # unsigned: ignored
+    consumer = UserFactory()
+    sign_in(client, consumer)
+    assert attribution_for_order(consumer=consumer, brand=sku.brand).distributor is None
+
+
+def test_repeat_clicks_keep_one_visitor_id(client, brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    link = services.share_link(distributor=member.distributor, brand=sku.brand)
+    client.get(f"/s/{link.code}")
+    client.get(f"/s/{link.code}")
+    assert link.visits.count() == 2
+    assert len(set(link.visits.values_list("session_key", flat=True))) == 1
 
 
 def test_self_purchase_commission_on_and_off(brand_setup):
@@ -389,11 +419,11 @@ def test_product_page_shows_the_store_price_to_the_distributors_visitors(client,
     body = client.get(f"/s/{link.code}", follow=True).content.decode()
     assert "¥108.00" in body and "¥100.00" not in body
     consumer = UserFactory()
-    client.force_login(consumer)  # binds through the pending link
+    sign_in(client, consumer)  # binds through the pending link (signed cookie)
     assert "¥108.00" in client.get(f"/shop/p/{sku.product_id}/").content.decode()
     other = UserFactory()
-    client.force_login(other)
-    client.session.flush()
+    client.force_login(other)  # not through the sign-in form: no pending link applies
+    assert "¥100.00" in client.get(f"/shop/p/{sku.product_id}/").content.decode()
 
 
 def test_cart_shows_the_price_checkout_will_charge(client, brand_setup):
