@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 
+from fenxiao.accounts.models import Brand
 from fenxiao.core import clock
 from fenxiao.core.money import apply_bps
 from fenxiao.ledger import services as ledger
@@ -208,9 +209,14 @@ def visitor_store_prices(request, product) -> dict[int, int]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         # One query answers "could anyone's store price apply?" for the common visitor with none.
-        related = DistributorMembership.objects.filter(
-            brand_id=product.brand_id, distributor=user
-        ).exists() or (CustomerBinding.objects.filter(brand_id=product.brand_id, consumer=user).exists())
+        related = (
+            Brand.objects.filter(pk=product.brand_id)
+            .filter(
+                Exists(DistributorMembership.objects.filter(brand_id=OuterRef("pk"), distributor=user))
+                | Exists(CustomerBinding.objects.filter(brand_id=OuterRef("pk"), consumer=user))
+            )
+            .exists()
+        )
         return dict(attribution_for_order(consumer=user, brand=product.brand).unit_prices) if related else {}
     code = pending_code(request) if hasattr(request, "COOKIES") else None
     link = ShareLink.objects.filter(code=code, brand_id=product.brand_id).first() if code else None
