@@ -28,8 +28,8 @@ def gateway_for_brands(brand_ids: Iterable[int]) -> str:
     brand_ids = set(brand_ids)
     if not brand_ids:
         return default_gateway_name()
-    chosen = set(BrandPaymentSetting.objects.filter(brand_id__in=brand_ids).values_list("gateway", flat=True))
-    configured = BrandPaymentSetting.objects.filter(brand_id__in=brand_ids).count()
+    rows = list(BrandPaymentSetting.objects.filter(brand_id__in=brand_ids).values_list("gateway", flat=True))
+    chosen, configured = set(rows), len(rows)  # one row per brand at most (unique brand)
     if len(chosen) == 1 and configured == len(brand_ids):
         return chosen.pop()
     return default_gateway_name()
