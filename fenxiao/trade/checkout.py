@@ -55,6 +55,15 @@ def price_for(
     return priced, attributions
 
 
+def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
+    """Hooks read ``order.lines.all()``: hand them the rows just written, as ``prefetch_related``
+    would (a chained ``filter``/``order_by`` still queries the database)."""
+    queryset = OrderLine.objects.filter(order=order)
+    queryset._result_cache = lines
+    queryset._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": queryset}
+
+
 @transaction.atomic
 def place_order(
     *,
@@ -109,17 +118,23 @@ def place_order(
         )
         for line in priced_order.lines:
             reserve_stock(line.sku, line.quantity)
-            OrderLine.objects.create(
-                order=order,
-                sku=line.sku,
-                product_id_snapshot=line.sku.product_id,
-                title=line.sku.product.title,
-                spec_label=line.sku.spec_label,
-                unit_price=line.unit_price,
-                quantity=line.quantity,
-                discount=line.discount,
-                paid_amount=line.paid,
-            )
+        lines = OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    sku=line.sku,
+                    product_id_snapshot=line.sku.product_id,
+                    title=line.sku.product.title,
+                    spec_label=line.sku.spec_label,
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                    discount=line.discount,
+                    paid_amount=line.paid,
+                )
+                for line in priced_order.lines
+            ]
+        )
+        _remember_lines(order, lines)
         for hook in hooks.ORDER_PLACED:
             hook(order, priced_order)
         publish(

@@ -85,9 +85,7 @@ def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 def checkout(request: HttpRequest) -> HttpResponse:
-    addresses = list(Address.objects.filter(consumer=request.user))
-    items = list(cart_service.cart_items(request.user))
-    if request.method == "POST":
+    if request.method == "POST":  # the page's data is read only when it is shown (GET or error)
         try:
             placed = place_order(
                 consumer=request.user,
@@ -96,22 +94,20 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 options=_options(request),
             )
         except TradeError as exc:
-            return render(
-                request,
-                "trade/checkout.html",
-                {
-                    "addresses": addresses,
-                    "preview": _preview(request, items, addresses),
-                    "errors": exc.messages,
-                },
-                status=400,
-            )
+            return _checkout_page(request, errors=exc.messages, status=400)
         return redirect("payments:pay", placed.payment.out_trade_no)
-    return render(
-        request,
-        "trade/checkout.html",
-        {"addresses": addresses, "preview": _preview(request, items, addresses)},
-    )
+    return _checkout_page(request)
+
+
+def _checkout_page(
+    request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    addresses = list(Address.objects.filter(consumer=request.user))
+    items = list(cart_service.cart_items(request.user))
+    context = {"addresses": addresses, "preview": _preview(request, items, addresses)}
+    if errors:
+        context["errors"] = errors
+    return render(request, "trade/checkout.html", context, status=status)
 
 
 def _options(request) -> dict:
