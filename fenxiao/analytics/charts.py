@@ -110,9 +110,10 @@ def bar_chart(
 
 
 def funnel_chart(steps: Sequence[tuple[str, int]], *, title: str) -> SafeString:
-    """Centred bars narrowing step by step, each with its count and its rate from the first step."""
-    w, row = 480, 44
-    height = len(steps) * row + 8
+    """Centred bars narrowing step by step, each under its label (its count and its rate from the
+    first step), so the text never sits on a bar too narrow for it."""
+    w, row, bar = 480, 50, 24
+    height = len(steps) * row + 4
     first = steps[0][1] if steps and steps[0][1] else 0
     top = max([v for _, v in steps] + [1])
     parts = [
@@ -121,13 +122,16 @@ def funnel_chart(steps: Sequence[tuple[str, int]], *, title: str) -> SafeString:
     ]
     for i, (label, value) in enumerate(steps):
         width = max(round((w - 40) * value / top, 1), 2)
-        x, y = round((w - width) / 2, 1), 4 + i * row
+        y = 2 + i * row
         rate = f" · {value * 100 / first:.1f}%" if first and i else ""
         shade = ("#d0021b", "#e4505f", "#ee8a94", "#f5bcc2")[min(i, 3)]
-        parts.append(f'<rect x="{x}" y="{y}" width="{width}" height="34" fill="{shade}" rx="3"/>')
         parts.append(
-            f'<text x="{w / 2}" y="{y + 22}" text-anchor="middle" font-size="13" fill="#111827" stroke="#fff" stroke-width="3" paint-order="stroke">'
+            f'<text x="{w / 2}" y="{y + 14}" text-anchor="middle" font-size="13" fill="#111827">'
             f"{escape(label)}: {value:,}{escape(rate)}</text>"
+        )
+        parts.append(
+            f'<rect x="{round((w - width) / 2, 1)}" y="{y + 20}" width="{width}" height="{bar}" '
+            f'fill="{shade}" rx="3"/>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308
