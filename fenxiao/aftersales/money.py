@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from fenxiao.catalog.models import Product, Sku
 from fenxiao.payments.models import RefundStatus
-from fenxiao.trade.models import Order, OrderLine
+from fenxiao.trade.models import Order, OrderLine, OrderStatus
 from fenxiao.trade.refunds import refund_order
 
 from . import conf
@@ -160,8 +160,13 @@ def return_received_stock(request: AftersaleRequest) -> None:
 
 
 def return_unshipped_stock(request: AftersaleRequest) -> None:
-    """A refund-only request paid before its goods shipped: the units not shipped are stock again."""
+    """A refund-only request paid before its goods shipped: the units not shipped are stock again.
+    When this refund completed a full refund of the order before anything shipped, the trade app
+    cancelled the order in the refund's transaction and gave those units back itself (leaving out
+    what earlier requests restocked): nothing is given back twice."""
     if _mark_stock_returned(request):
+        if Order.objects.filter(pk=request.order_id, status=OrderStatus.CANCELLED).exists():
+            return
         restocked = {}
         for line, quantity in _lines_and_quantities(request, shipped=False):
             _give_back(line.sku_id, line.product_id_snapshot, quantity)

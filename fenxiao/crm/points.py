@@ -7,7 +7,8 @@
   less, the commission base (paid price of goods) shrinks with it and the ledger only ever sees
   the money actually paid: it stays balanced without any points account.
 - Earned per yuan of goods paid when the order completes (not on payment), reversed pro rata on
-  refunds, restored when an unpaid order is cancelled, expired by calendar year by a timer.
+  refunds, restored when an order is cancelled (unpaid, or paid and refunded in full before
+  shipping), expired by calendar year by a timer.
 
 Every movement is an immutable :class:`PointsEntry` written in the transaction that moves
 ``Member.points_balance`` (a CHECK keeps it >= 0); (member, kind, reference) is unique, so a

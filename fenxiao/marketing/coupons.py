@@ -3,8 +3,11 @@
 Stacking: one coupon per order, unless every chosen coupon is stackable.  A chosen coupon that
 cannot apply (another brand, expired, threshold not reached, no applicable product) is shown as
 not applied in the preview and refuses the order when placed, so nothing is charged silently.
-A used coupon is recorded on the order (``MemberCoupon.order``) and given back when the unpaid
-order is cancelled or closed; a refund does not give it back.
+A used coupon is recorded on the order (``MemberCoupon.order``) and given back when the order is
+cancelled: unpaid (cancelled or closed), or paid and refunded in full before anything shipped (a
+failed group buy, an after-sales refund of everything) — the member paid nothing in the end and
+keeps the coupon, within its own validity.  A partial refund or a refund after shipping does not
+give it back.
 """
 
 from __future__ import annotations

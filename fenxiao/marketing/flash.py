@@ -75,7 +75,11 @@ class FlashSaleTool(MarketingTool):
         claim_unit(sale, order, noted["quantity"])
 
     def on_cancelled(self, order) -> None:
-        release_units(order)
+        if order.paid_at is None:
+            release_units(order)
+        # A paid flash order refunded in full before shipping keeps its unit and its member
+        # count: the sale's tally is of units sold, and a sold-out sale does not reopen.  Its SKU
+        # stock goes back (trade does that).
 
 
 def claim_unit(sale: FlashSale, order, quantity: int) -> FlashClaim:

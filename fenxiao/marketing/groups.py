@@ -5,7 +5,13 @@ opens one (as leader), with one it joins through the share link.  One unit per s
 consumer per group, at most ``size`` seats held (an unpaid seat holds its place until its order
 is cancelled).  When ``size`` seats are paid the group succeeds; when ``hours`` pass first, a
 timer fails it: unpaid orders are cancelled and every paid order is refunded in full through
-``trade.refunds.refund_order`` (one job per order, idempotent by reference).
+``trade.refunds.refund_order`` (one job per order, idempotent by reference), which cancels it
+(trade: paid → cancelled once refunded in full before shipping; its unit goes back to stock, its
+coupon and redeemed points back to the member).
+
+Until its group succeeded a paid group order does not ship: :meth:`GroupBuyTool.ship_blocker`
+(trade hook ``SHIP_BLOCKERS``) gives the reason, which ``fulfilment.ship`` raises and the brand
+console and the Open API show.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import contextlib
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from fenxiao.core import clock
@@ -100,13 +107,32 @@ class GroupBuyTool(MarketingTool):
         group.save(update_fields=fields)
 
     def on_cancelled(self, order) -> None:
+        """The seat is freed.  A paid seat (its order refunded in full before shipping, e.g. by
+        after-sales) no longer counts towards an open group, which needs another payer; a group
+        that already succeeded stays succeeded, a failed one stays failed."""
         seat = GroupSeat.objects.filter(order=order, cancelled=False).first()
         if seat is None:
             return
-        GroupSeat.objects.filter(pk=seat.pk).update(cancelled=True)
         group = Group.objects.select_for_update().get(pk=seat.group_id)
-        if group.status == GroupStatus.OPEN and not group.seats.filter(cancelled=False).exists():
+        GroupSeat.objects.filter(pk=seat.pk).update(cancelled=True)
+        if group.status != GroupStatus.OPEN:
+            return
+        if seat.paid and group.paid_count > 0:
+            Group.objects.filter(pk=group.pk).update(paid_count=F("paid_count") - 1)
+        if not group.seats.filter(cancelled=False).exists():
             Group.objects.filter(pk=group.pk).update(status=GroupStatus.FAILED, closed_at=clock.now())
+
+    def ship_blocker(self, order) -> str | None:
+        """A group-buy order ships only once its group succeeded."""
+        seat = GroupSeat.objects.filter(order=order, cancelled=False).select_related("group__deal").first()
+        if seat is None or seat.group.status == GroupStatus.SUCCEEDED:
+            return None
+        if seat.group.status == GroupStatus.FAILED:
+            return _("This group buy failed: the order is refunded in full and will not ship.")
+        return _("This group-buy order can ship once its group is complete (%(paid)d of %(size)d paid).") % {
+            "paid": seat.group.paid_count,
+            "size": seat.group.deal.size,
+        }
 
 
 def take_seat(deal: GroupDeal, order, group_id: int | None, quantity: int) -> GroupSeat:

@@ -65,7 +65,13 @@ class MarketingTool:
         """After the order became paid."""
 
     def on_cancelled(self, order) -> None:
-        """After an unpaid order was cancelled or closed: give back what :meth:`on_placed` took."""
+        """After an order was cancelled: give back what :meth:`on_placed` took.  Either unpaid
+        (cancelled or closed; ``order.paid_at`` is None) or paid and refunded in full before
+        anything shipped (``order.paid_at`` is set) — the order never happened in both."""
+
+    def ship_blocker(self, order) -> str | None:
+        """Why the paid ``order`` may not ship yet (a translated reason), or None."""
+        return None
 
     def on_refunded(self, order, amount: int) -> None:
         """After ``amount`` fen of the order was refunded."""
@@ -151,6 +157,7 @@ def install() -> None:
     hooks.register(hooks.ORDER_PAID, on_order_paid)
     hooks.register(hooks.CANCELLED, on_order_cancelled)
     hooks.register(hooks.REFUNDED, on_order_refunded)
+    hooks.register(hooks.SHIP_BLOCKERS, ship_blocker)
 
 
 def on_order_placed(order, priced_order: PricedOrder) -> None:
@@ -184,3 +191,11 @@ def on_order_cancelled(order) -> None:
 def on_order_refunded(order, amount: int) -> None:
     for tool in tools():
         tool.on_refunded(order, amount)
+
+
+def ship_blocker(order) -> str | None:
+    for tool in tools():
+        reason = tool.ship_blocker(order)
+        if reason:
+            return reason
+    return None

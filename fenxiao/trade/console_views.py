@@ -17,8 +17,14 @@ from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
 from fenxiao.core.money import format_yuan
 
-from . import fulfilment, selectors
+from . import fulfilment, hooks, selectors
 from .forms import OrderFilterForm, ShipForm
+from .models import OrderStatus
+
+
+def _ship_blocker(order) -> str | None:
+    """Why a paid order may not ship yet (shown instead of the shipping form), or None."""
+    return hooks.ship_blocker(order) if order.status == OrderStatus.PAID else None
 
 
 def _filtered(request: HttpRequest, brand_id: int):
@@ -37,6 +43,8 @@ def _filtered(request: HttpRequest, brand_id: int):
 def order_list(request: HttpRequest, brand_id: int) -> HttpResponse:
     form, orders = _filtered(request, brand_id)
     page = Paginator(orders, 30).get_page(request.GET.get("page"))
+    for order in page:
+        order.ship_blocked = _ship_blocker(order)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -54,7 +62,12 @@ def order_detail(request: HttpRequest, brand_id: int, order_id: int) -> HttpResp
     return render(
         request,
         "trade/console/order_detail.html",
-        {"brand": request.brand, "order": order, "ship_form": ShipForm()},
+        {
+            "brand": request.brand,
+            "order": order,
+            "ship_form": ShipForm(),
+            "ship_blocked": _ship_blocker(order),
+        },
     )
 
 
@@ -89,7 +102,7 @@ def order_ship(request: HttpRequest, brand_id: int, order_id: int) -> HttpRespon
     return render(
         request,
         "trade/console/order_detail.html",
-        {"brand": request.brand, "order": order, "ship_form": form},
+        {"brand": request.brand, "order": order, "ship_form": form, "ship_blocked": _ship_blocker(order)},
         status=400,
     )
 

@@ -40,6 +40,9 @@ def ship(
             _("Only a paid order can be shipped; this one is %(status)s.")
             % {"status": order.get_status_display()}
         )
+    blocked = hooks.ship_blocker(order)  # e.g. a group buy whose group is not complete yet
+    if blocked:
+        raise TradeError(blocked)
     carrier, tracking_no = carrier.strip(), tracking_no.strip()
     if not carrier or not tracking_no:
         raise TradeError(_("Give the carrier and the tracking number."))

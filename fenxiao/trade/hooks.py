@@ -6,10 +6,18 @@ The distribution app uses them for commissions; the marketing plugins (issue 7) 
   (``priced_order.adjustments`` says what the adjusters applied, e.g. points redeemed); may raise
   TradeError to refuse the whole checkout.
 - ``ORDER_PAID``: fn(order) — after an order became paid.
-- ``CANCELLED``: fn(order) — after an unpaid order was cancelled (by the consumer, staff or the
-  unpaid timer) and its stock released, e.g. to give back a coupon or a flash-sale unit.
+- ``CANCELLED``: fn(order) — after an order was cancelled and its stock released, e.g. to give
+  back a coupon or a flash-sale unit.  Two cases: an *unpaid* order cancelled by the consumer,
+  staff or a timer (``order.paid_at`` is None), or a *paid* order refunded in full before anything
+  of it shipped (``order.paid_at`` is set; e.g. its group buy failed, or after-sales refunded
+  everything).  The order never happened in both, so the rule is to give back what the order
+  took; a hook that must keep something for a paid order (the flash-sale tally) tests
+  ``order.paid_at``.
 - ``UNITS_NOT_TO_SHIP``: fn(order) -> {line_id: units} — units of a paid order refunded before
   they shipped (after-sales "refund only"); shipping leaves them out.
+- ``SHIP_BLOCKERS``: fn(order) -> str | None — why a paid order may not ship yet (a reason for a
+  person, translated), or None; ``fulfilment.ship`` refuses with the first reason, the console
+  shows it instead of the shipping form (e.g. a group buy whose group is not complete).
 - ``REFUNDED``: fn(order, amount) — after a refund of ``amount`` fen succeeded (before or after
   settlement), e.g. to reverse points pro rata.
 - ``SETTLEMENT_COMMISSIONS``: fn(order) -> {user_id: fen} — commission to make available at settlement.
@@ -30,6 +38,7 @@ ORDER_PAID: list[Callable] = []
 CANCELLED: list[Callable] = []
 REFUNDED: list[Callable] = []
 UNITS_NOT_TO_SHIP: list[Callable] = []
+SHIP_BLOCKERS: list[Callable] = []
 SETTLEMENT_COMMISSIONS: list[Callable] = []
 AFTER_SETTLEMENT: list[Callable] = []
 SETTLEMENT_DELAY: list[Callable] = []
@@ -43,6 +52,24 @@ def commissions_of(order) -> dict[int, int]:
         for user_id, amount in fn(order).items():
             merged[user_id] = merged.get(user_id, 0) + amount
     return {k: v for k, v in merged.items() if v}
+
+
+def ship_blocker(order) -> str | None:
+    """The first reason a ``SHIP_BLOCKERS`` hook gives for not shipping ``order`` yet, or None."""
+    for fn in SHIP_BLOCKERS:
+        reason = fn(order)
+        if reason:
+            return str(reason)
+    return None
+
+
+def units_held(order) -> dict[int, int]:
+    """``UNITS_NOT_TO_SHIP`` merged: {line id: units refunded (and restocked) before shipping}."""
+    held: dict[int, int] = {}
+    for fn in UNITS_NOT_TO_SHIP:
+        for line_id, units in fn(order).items():
+            held[line_id] = held.get(line_id, 0) + units
+    return held
 
 
 def register(point: list[Callable], fn: Callable) -> None:

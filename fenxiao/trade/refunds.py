@@ -16,6 +16,7 @@ from fenxiao.payments.services import refund_payment
 from . import hooks
 from .errors import TradeError
 from .models import Order, OrderStatus
+from .orders import cancel_if_refunded_in_full
 
 REFUNDABLE = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
 
@@ -52,8 +53,15 @@ def refund_order(*, order_id: int, amount: int, reason: str, reference: str) -> 
 
 
 def on_refund_succeeded(refund: Refund) -> None:
-    """The gateway returned the money: record it on the order and in the ledger."""
+    """The gateway returned the money: record it on the order and in the ledger; a paid order
+    refunded in full before anything shipped then becomes cancelled (stock back, ``CANCELLED``
+    hooks), so it can no longer ship."""
     order_id = int(refund.reference.split(":")[1])
+    _record_refund(order_id, refund)
+    cancel_if_refunded_in_full(order_id)
+
+
+def _record_refund(order_id: int, refund: Refund) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.settled_at is None:
         for hook in hooks.REFUND_BEFORE_SETTLEMENT:

@@ -158,8 +158,10 @@ def test_illegal_transitions_change_nothing(shop):
     with pytest.raises(TradeError, match="cannot become"):
         fulfilment.confirm_receipt(consumer=shop["consumer"], order_id=order.pk)
     pay_checkout(checkout)
-    with pytest.raises(TradeError, match="cannot become"):
+    with pytest.raises(TradeError, match="is paid: it is cancelled only by refunding it in full"):
         orders.cancel_order(order.pk, actor=shop["consumer"])
+    with pytest.raises(TradeError, match="is paid: it is cancelled only by refunding it in full"):
+        orders.transition(orders.lock_order(order.pk), OrderStatus.CANCELLED, actor_label="staff")
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID and order.transitions.count() == 1
 
