@@ -129,6 +129,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         tempfile.gettempdir(), f"fenxiao-test-{os.getpid()}.sqlite3"
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A streaming-replication standby for the data cube's reads (docs/deployment.md, fenxiao/core/replica.py).
+if os.environ.get("REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["REPLICA_DATABASE_URL"], conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["fenxiao.core.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

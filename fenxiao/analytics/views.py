@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
+from fenxiao.core.replica import replica_reads
 
 from . import dashboards, exports
 from .forms import range_from
@@ -24,7 +25,8 @@ def _page(
     request: HttpRequest, kind: str, scope: Scope, template: str, export: tuple[str, list], **extra
 ) -> HttpResponse:
     form, period, grain, valid = range_from(request.GET)
-    built = dashboards.build(kind, scope, period, grain)
+    with replica_reads():  # the dashboard only reads: the replica when one is configured
+        built = dashboards.build(kind, scope, period, grain)
     query = f"start={period.start.isoformat()}&end={period.end.isoformat()}&grain={grain}"
     url_name, args = export
     for table in built["tables"]:
@@ -49,8 +51,9 @@ def _export(request: HttpRequest, kind: str, scope: Scope, table: str, fmt: str,
     form, period, grain, valid = range_from(request.GET)
     if not valid:
         return HttpResponse(" ".join(str(e) for errors in form.errors.values() for e in errors), status=400)
-    chosen = next(t for t in dashboards.tables(kind, scope, period, grain, limit=None) if t.name == table)
-    return exports.render(chosen, fmt, f"{name}-{table}-{period.start}-{period.end}")
+    with replica_reads():
+        chosen = next(t for t in dashboards.tables(kind, scope, period, grain, limit=None) if t.name == table)
+        return exports.render(chosen, fmt, f"{name}-{table}-{period.start}-{period.end}")
 
 
 def _distributor_id(request: HttpRequest) -> int:
