@@ -13,11 +13,16 @@ failure, and in order per aggregate (deliveries share an ordering key).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
-from .jobs import enqueue, job
-from .models import OutboxEvent
-from .registry import SUBSCRIBERS
+from django.db import connection
+from django.utils import timezone
+
+from . import clock
+from .jobs import enqueue, enqueue_many, job
+from .models import Job, JobStatus, OutboxEvent
+from .registry import JOBS, SUBSCRIBERS
+from .sql import dt, is_postgres, json_object
 
 DELIVER_JOB = "core.deliver_event"
 
@@ -42,6 +47,84 @@ def publish(topic: str, payload: dict, *, aggregate: str = "") -> OutboxEvent:
             ordering_key=f"{aggregate or event.pk}|{subscriber}",
         )
     return event
+
+
+def publish_many(topic: str, events: Iterable[tuple[dict, str]]) -> list[OutboxEvent]:
+    """:func:`publish` for many ``(payload, aggregate)`` of one topic: the same rows, written with
+    one bulk insert of the events and one of their delivery jobs."""
+    events = list(events)
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return [publish(topic, payload, aggregate=aggregate) for payload, aggregate in events]
+    written = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(topic=topic, payload=payload, aggregate=aggregate) for payload, aggregate in events],
+        batch_size=1000,
+    )
+    subscribers = [name for name, _ in SUBSCRIBERS.get(topic, []) + SUBSCRIBERS.get("*", [])]
+    enqueue_many(
+        DELIVER_JOB,
+        [
+            (
+                {"event_id": event.pk, "subscriber": subscriber, "topic": topic},
+                f"{event.aggregate or event.pk}|{subscriber}",
+            )
+            for event in written
+            for subscriber in subscribers
+        ],
+    )
+    return written
+
+
+def publish_select(topic: str, select: str, params: Sequence = (), *, order_by: str) -> None:
+    """:func:`publish` for every row of ``select`` — a SELECT with columns ``aggregate`` and
+    ``payload`` (a JSON expression, ``core.sql.json_object``), events in ``order_by`` order (its
+    columns) — without a row passing through Python: one ``INSERT … SELECT`` of the events, one
+    of their delivery jobs.  The same rows as :func:`publish` one by one (``created_at`` is the
+    wall clock, ``run_at`` the business clock, as there)."""
+    events, jobs = OutboxEvent._meta.db_table, Job._meta.db_table
+    names = [name for name, _ in SUBSCRIBERS.get(topic, []) + SUBSCRIBERS.get("*", [])]
+    insert_events = (
+        f"INSERT INTO {events} (topic, aggregate, payload, created_at)"
+        f" SELECT %s, x.aggregate, x.payload, %s FROM ({select}) x ORDER BY {order_by}"
+    )
+    event_params = [topic, dt(timezone.now()), *params]
+    subscribers = " UNION ALL ".join(f"SELECT {k} AS k, %s AS name" for k in range(len(names)))
+    payload = json_object(event_id="ev.id", subscriber="s.name", topic="%s")
+    insert_jobs = (
+        f"INSERT INTO {jobs} (name, payload, status, run_at, attempts, max_attempts, unique_key, ordering_key,"
+        " locked_by, locked_until, last_error, created_at, finished_at)"
+        f" SELECT %s, {payload}, %s, %s, 0, %s, NULL,"
+        " COALESCE(NULLIF(ev.aggregate, ''), CAST(ev.id AS VARCHAR(20))) || '|' || s.name,"
+        " '', NULL, '', %s, NULL"
+        " FROM {ev} ev CROSS JOIN ({subscribers}) s {where} ORDER BY ev.id, s.k"
+    )
+    job_params = [
+        DELIVER_JOB,
+        topic,
+        JobStatus.QUEUED,
+        dt(clock.now()),
+        JOBS[DELIVER_JOB].max_attempts,
+        dt(timezone.now()),
+        *names,
+    ]
+    with connection.cursor() as cursor:
+        if not names:
+            cursor.execute(insert_events, event_params)
+        elif is_postgres():
+            # The new events' ids come from the INSERT itself: other transactions take ids meanwhile.
+            cursor.execute(
+                f"WITH ev AS ({insert_events} RETURNING id, aggregate) "
+                + insert_jobs.format(ev="ev", subscribers=subscribers, where=""),
+                [*event_params, *job_params],
+            )
+        else:
+            # SQLite runs one writer at a time: the events above the highest id are this call's.
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {events}")
+            before = cursor.fetchone()[0]
+            cursor.execute(insert_events, event_params)
+            cursor.execute(
+                insert_jobs.format(ev=events, subscribers=subscribers, where="WHERE ev.id > %s"),
+                [*job_params, before],
+            )
 
 
 @job(DELIVER_JOB, max_attempts=25)

@@ -15,7 +15,7 @@ most an hour) until ``max_attempts``, then the job is ``dead`` with its last err
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -81,6 +81,29 @@ def enqueue(
         return Job.objects.filter(
             unique_key=unique_key, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
         ).first()
+
+
+def enqueue_many(name: str, jobs: Iterable[tuple[dict, str]], *, run_at: datetime | None = None) -> list[Job]:
+    """:func:`enqueue` for many ``(payload, ordering_key)`` at once, one bulk insert (no
+    ``unique_key``)."""
+    spec = JOBS.get(name)
+    if spec is None:
+        raise LookupError(f"no job handler registered as {name!r}")
+    run_at = run_at or clock.now()
+    return Job.objects.bulk_create(
+        [
+            Job(
+                name=name,
+                payload=payload,
+                run_at=run_at,
+                max_attempts=spec.max_attempts,
+                unique_key=None,
+                ordering_key=ordering_key,
+            )
+            for payload, ordering_key in jobs
+        ],
+        batch_size=1000,
+    )
 
 
 def backoff(attempts: int) -> timedelta:

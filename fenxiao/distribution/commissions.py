@@ -193,6 +193,11 @@ def register() -> None:
     hooks.register(hooks.SETTLEMENT_COMMISSIONS, settlement_commissions)
     hooks.register(hooks.AFTER_SETTLEMENT, after_settlement)
     hooks.register(hooks.SETTLEMENT_DELAY, settlement_delay)
+    from . import settlement_batch
+
+    hooks.register_batch(settlement_commissions, settlement_batch.settlement_commissions_sql)
+    hooks.register_batch(after_settlement, settlement_batch.after_settlement_batch)
+    hooks.register_batch(settlement_delay, settlement_batch.settlement_delay_sql)
     hooks.register(hooks.REFUND_BEFORE_SETTLEMENT, refund_before_settlement)
     hooks.register(hooks.CLAWBACK, clawback)
 

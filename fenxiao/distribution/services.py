@@ -362,6 +362,17 @@ def add_level(
     )
 
 
+def best_level(levels, *, sales: int, customers: int) -> DistributorLevel | None:
+    """The highest-rate level (first of equals in the levels' order) that ``sales`` fen of settled
+    sales or ``customers`` bound customers reach."""
+    reached = [
+        lvl
+        for lvl in levels
+        if sales >= lvl.min_sales and (lvl.min_customers == 0 or customers >= lvl.min_customers)
+    ]
+    return max(reached, key=lambda lvl: lvl.rate_bps, default=None)
+
+
 def upgrade_level(*, brand_id: int, distributor_id: int) -> DistributorLevel | None:
     """Move a distributor up to the highest level its settled sales or customers reach.  Levels
     only go up: a lower result never downgrades silently."""
@@ -384,12 +395,7 @@ def upgrade_level(*, brand_id: int, distributor_id: int) -> DistributorLevel | N
         or 0
     )
     customers = CustomerBinding.objects.filter(brand_id=brand_id, distributor_id=distributor_id).count()
-    reached = [
-        lvl
-        for lvl in DistributorLevel.objects.filter(brand_id=brand_id)
-        if sales >= lvl.min_sales and (lvl.min_customers == 0 or customers >= lvl.min_customers)
-    ]
-    best = max(reached, key=lambda lvl: lvl.rate_bps, default=None)
+    best = best_level(DistributorLevel.objects.filter(brand_id=brand_id), sales=sales, customers=customers)
     if best and (membership.level is None or best.rate_bps > membership.level.rate_bps):
         membership.level = best
         membership.save(update_fields=["level"])

@@ -2,13 +2,15 @@
 through the trade hooks (inside the transaction that changes the state):
 
 - ``stock.low`` when checkout takes a SKU's stock under the threshold;
-- ``commission.available`` for each commission made available at settlement.
+- ``commission.available`` for each commission made available at settlement (and its twin for
+  the settlement batch: the same events, published together).
 """
 
 from __future__ import annotations
 
 from fenxiao.catalog.stock_events import stock_changed
-from fenxiao.core.events import publish
+from fenxiao.core.events import publish, publish_select
+from fenxiao.core.sql import json_object
 from fenxiao.trade import hooks
 
 
@@ -48,6 +50,31 @@ def after_settlement(order) -> None:
         )
 
 
+def after_settlement_batch(batch: hooks.SettledBatch) -> None:
+    """The same events for the settlement batch's orders, written set-based."""
+    from fenxiao.distribution.models import Commission, CommissionStatus
+    from fenxiao.trade.models import Order
+
+    payload = json_object(
+        commission_id="c.id",
+        order_id="c.order_id",
+        order_no="o.order_no",
+        brand_id="o.brand_id",
+        distributor_id="c.distributor_id",
+        amount="c.amount - c.reversed_amount",
+    )
+    publish_select(
+        "commission.available",
+        f"SELECT c.order_id AS order_id, c.id AS commission_id, 'commission:' || c.id AS aggregate,"
+        f" {payload} AS payload FROM {Commission._meta.db_table} c"
+        f" JOIN {batch.table} ev_b ON ev_b.order_id = c.order_id"
+        f" JOIN {Order._meta.db_table} o ON o.id = c.order_id WHERE c.status = %s",
+        [CommissionStatus.AVAILABLE],
+        order_by="x.order_id, x.commission_id",
+    )
+
+
 def register() -> None:
     hooks.register(hooks.ORDER_PLACED, on_order_placed)
     hooks.register(hooks.AFTER_SETTLEMENT, after_settlement)
+    hooks.register_batch(after_settlement, after_settlement_batch)

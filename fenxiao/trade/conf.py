@@ -32,3 +32,20 @@ def settlement_delay() -> timedelta:
     return timedelta(
         days=getattr(settings, "ORDER_SETTLEMENT_DAYS", int(os.environ.get("ORDER_SETTLEMENT_DAYS", "0")))
     )
+
+
+def settlement_batch_size() -> int:
+    """Orders per settlement batch (one transaction each, ``trade.settlement``)."""
+    return int(getattr(settings, "ORDER_SETTLEMENT_BATCH", os.environ.get("ORDER_SETTLEMENT_BATCH", "5000")))
+
+
+def settlement_run_seconds() -> float:
+    """How long one run of the settlement job keeps starting batches (below the worker's 5-minute
+    job lease)."""
+    return float(
+        getattr(
+            settings,
+            "ORDER_SETTLEMENT_RUN_SECONDS",
+            os.environ.get("ORDER_SETTLEMENT_RUN_SECONDS", "120"),
+        )
+    )

@@ -27,11 +27,25 @@ The distribution app uses them for commissions; the marketing plugins (issue 7) 
   (posting its own ledger entries) before the refund entry is posted.
 - ``CLAWBACK``: fn(order, parts: {user_id: fen}) — after settlement, the commission parts a refund
   took back (split by the trade app together with brand payable and fee, largest remainder).
+
+Settlement runs in batches (``trade.settlement``), so each settlement hook has a set-based twin,
+registered with :func:`register_batch` (per-order function → twin).  A batch meets a hook without
+a twin by settling its orders one by one through ``fulfilment.settle``.
+
+- twin of a ``SETTLEMENT_DELAY`` hook: fn() -> :class:`DelaySQL`;
+- twin of a ``SETTLEMENT_COMMISSIONS`` hook: fn(table) -> (sql, params), a SELECT of columns
+  ``order_id``, ``user_id``, ``amount`` (fen) for the orders listed in ``table`` (column
+  ``order_id``);
+- twin of an ``AFTER_SETTLEMENT`` hook: fn(batch: :class:`SettledBatch`) — after the batch's orders
+  were marked settled and before its ledger entries are posted (the last statements, so the hot
+  platform accounts stay locked briefly): it must not read the settlement entries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 ORDER_PLACED: list[Callable] = []
 ORDER_PAID: list[Callable] = []
@@ -75,3 +89,30 @@ def units_held(order) -> dict[int, int]:
 def register(point: list[Callable], fn: Callable) -> None:
     if fn not in point:
         point.append(fn)
+
+
+BATCH: dict[Callable, Callable] = {}
+
+
+def register_batch(per_order: Callable, twin: Callable) -> None:
+    BATCH[per_order] = twin
+
+
+@dataclass(frozen=True)
+class DelaySQL:
+    """A settlement delay in SQL: ``join`` is joined onto ``trade_order AS o``, ``days`` is an
+    integer expression (extra days after completion), ``values`` every value it takes now."""
+
+    join: str
+    days: str
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SettledBatch:
+    """Orders just settled together, at ``now``: ``table`` lists them (columns ``order_id``,
+    ``brand_id``, ``distributor_id``)."""
+
+    table: str
+    now: datetime
+    count: int

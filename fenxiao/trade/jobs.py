@@ -6,16 +6,18 @@ import logging
 from datetime import timedelta
 
 from fenxiao.core import clock
-from fenxiao.core.jobs import periodic
+from fenxiao.core.jobs import enqueue, job, periodic
 
 from . import conf
 from .errors import TradeError
-from .fulfilment import auto_confirm, settle
+from .fulfilment import auto_confirm
 from .models import Order, OrderStatus
 from .orders import cancel_order
+from .settlement import settle_all_due
 
 log = logging.getLogger("fenxiao.trade")
 BATCH = 500
+SETTLE_JOB = "trade.settle_due_orders"
 
 
 @periodic("trade.close_unpaid_orders", every=timedelta(seconds=30))
@@ -44,8 +46,20 @@ def auto_confirm_orders() -> None:
 
 @periodic("trade.settle_orders", every=timedelta(seconds=60))
 def settle_orders() -> None:
+    """Hand due settlements to a job: timers run inside one transaction, and each settlement
+    batch must commit on its own (its locks on the platform accounts end with it)."""
     due = Order.objects.filter(
         status=OrderStatus.COMPLETED, settled_at=None, completed_at__lte=clock.now() - conf.settlement_delay()
     )
-    for order_id in due.values_list("id", flat=True)[:BATCH]:
-        settle(order_id)
+    if due.exists():
+        enqueue(SETTLE_JOB, unique_key=SETTLE_JOB)
+
+
+@job(SETTLE_JOB, max_attempts=3, atomic=False)
+def settle_due_orders(payload: dict) -> None:
+    """Batches of ``conf.settlement_batch_size()`` until nothing is due, for at most
+    ``conf.settlement_run_seconds()`` (the next timer tick continues); safe beside other workers
+    (``trade.settlement``)."""
+    settled = settle_all_due(batch_size=conf.settlement_batch_size(), seconds=conf.settlement_run_seconds())
+    if settled:
+        log.info("settled %d orders", settled)

@@ -145,6 +145,12 @@ class Order(models.Model):
             models.Index(fields=["brand", "status", "-id"], name="order_brand_status"),
             models.Index(fields=["consumer", "-id"], name="order_consumer"),
             models.Index(fields=["status", "created_at"], name="order_status_created"),
+            # The settlement batch's pick (trade.settlement): only orders waiting to be settled.
+            models.Index(
+                fields=["id"],
+                condition=Q(status="completed", settled_at__isnull=True),
+                name="order_awaiting_settlement",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
