@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from . import clock
-from .jobs import enqueue, enqueue_many, job
+from .jobs import enqueue_many, job
 from .models import Job, JobStatus, OutboxEvent
 from .registry import JOBS, SUBSCRIBERS
 from .sql import dt, is_postgres, json_object
@@ -39,13 +39,18 @@ def subscribe(topic: str, *, name: str | None = None) -> Callable:
 
 
 def publish(topic: str, payload: dict, *, aggregate: str = "") -> OutboxEvent:
+    """Write the event and its delivery jobs (one INSERT for all the subscribers' jobs)."""
     event = OutboxEvent.objects.create(topic=topic, payload=payload, aggregate=aggregate)
-    for subscriber, _ in SUBSCRIBERS.get(topic, []) + SUBSCRIBERS.get("*", []):
-        enqueue(
-            DELIVER_JOB,
-            {"event_id": event.pk, "subscriber": subscriber, "topic": topic},
-            ordering_key=f"{aggregate or event.pk}|{subscriber}",
-        )
+    enqueue_many(
+        DELIVER_JOB,
+        [
+            (
+                {"event_id": event.pk, "subscriber": subscriber, "topic": topic},
+                f"{aggregate or event.pk}|{subscriber}",
+            )
+            for subscriber, _ in SUBSCRIBERS.get(topic, []) + SUBSCRIBERS.get("*", [])
+        ],
+    )
     return event
 
 
