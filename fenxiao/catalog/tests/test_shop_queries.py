@@ -1,12 +1,16 @@
 """The shop's pages run a bounded number of SQL queries whatever the number of products, SKUs or
 images: measured with a small and a large catalogue, and capped."""
 
+from datetime import timedelta
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fenxiao.accounts.tests.factories import BrandFactory, UserFactory
 from fenxiao.catalog.models import ProductImage
+from fenxiao.core import clock
 
 from .factories import CategoryFactory, ProductFactory, SkuFactory
 
@@ -53,12 +57,28 @@ def test_product_page_queries_do_not_grow_with_skus_or_images(client, django_ass
 
 
 def test_signed_in_consumer_adds_only_the_session_user_and_price_lookup(client):
-    """Session, user, and two existence checks for a distributor's store price (membership,
+    """Session, user, and one existence check for a distributor's store price (membership or
     binding) — constant, whatever the product's size."""
     product = product_with(skus=30, images=12)
     anonymous = queries(client, f"/shop/p/{product.pk}/")
+    cache.clear()
     client.force_login(UserFactory())
-    assert queries(client, f"/shop/p/{product.pk}/") == anonymous + 4
+    assert queries(client, f"/shop/p/{product.pk}/") == anonymous + 3
+
+
+def test_the_page_data_is_shared_for_a_few_seconds_and_forgotten_on_save(client, settings):
+    product = product_with(skus=3, images=1)
+    url = f"/shop/p/{product.pk}/"
+    assert queries(client, url) == MAX_PRODUCT_PAGE
+    assert queries(client, url) == 0  # every visitor within HOT_CACHE_SECONDS: no query at all
+    sku = product.skus.order_by("id").first()
+    sku.retail_price = sku.price_max = 77700
+    sku.save()  # a brand's edit is seen at once
+    assert "777.00" in client.get(url).content.decode()
+    clock.advance(timedelta(seconds=settings.HOT_CACHE_SECONDS))
+    assert queries(client, url) == MAX_PRODUCT_PAGE  # the entry does not outlive its bound
+    settings.HOT_CACHE_SECONDS = 0
+    assert queries(client, url) == queries(client, url) == MAX_PRODUCT_PAGE
 
 
 @pytest.mark.parametrize("page", ["store", "category", "search"])
