@@ -156,12 +156,10 @@ def generate(orders: int) -> dict:
     goods = f"((1990 + 1000 * ({b} % 7)) * {qty})"
     shipping = "(CASE WHEN i % 5 = 0 THEN 800 ELSE 0 END)"
     refunded = f"(CASE WHEN i % 97 = 0 THEN {goods} + {shipping} WHEN i % 20 = 0 THEN {goods} / 3 ELSE 0 END)"
-    distributor = (
-        f"(CASE WHEN (i * 31) % 10 < 6 THEN {d_ids[0]} + {b} + {BRANDS} * ((i * 17) % {per_brand}) END)"
-    )
+    distributor = f"(CASE WHEN (i * 31) % 10 < 6 THEN {d_ids[0]} + {b} + {BRANDS} * ((i / {BRANDS} * 17) % {per_brand}) END)"
     inviter = (
         f"(CASE WHEN (i * 31) % 10 < 6 AND {b} % 2 = 0 AND (i * 13) % 10 < 4"
-        f" THEN {d_ids[0]} + {b} + {BRANDS} * ((i * 17 + 1) % {per_brand}) END)"
+        f" THEN {d_ids[0]} + {b} + {BRANDS} * ((i / {BRANDS} * 17 + 1) % {per_brand}) END)"
     )
     order_no = "'S' || lpad(i::text, 20, '0')" if vendor == "postgresql" else "printf('S%020d', i)"
     address = "CAST(%s AS jsonb)" if vendor == "postgresql" else "%s"

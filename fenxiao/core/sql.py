@@ -11,11 +11,16 @@
 - :func:`lock_skip_locked` — ``FOR UPDATE OF … SKIP LOCKED`` where the database has it (SQLite
   serialises writers with ``BEGIN IMMEDIATE`` instead, see settings);
 - :func:`update_from` — set columns from a joined source: ``UPDATE … FROM`` on PostgreSQL (one
-  join), correlated subqueries on SQLite (any version; fast there).
+  join), correlated subqueries on SQLite (any version; fast there);
+- :func:`without_automatic_indexes` — SQLite may build a throwaway index over a whole large table
+  for a join that an existing index serves; off for the statements that must stay proportional
+  to the batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection
@@ -59,18 +64,37 @@ def lock_rows() -> str:
     return " FOR NO KEY UPDATE" if is_postgres() else ""
 
 
-def update_from(cursor, table: str, columns: dict[str, str], source: str, on: str, params=()) -> int:
+def update_from(
+    cursor, table: str, columns: dict[str, str], source: str, on: str, params=(), *, rows: str | None = None
+) -> int:
     """``UPDATE table SET column = expression, … FROM source WHERE on`` for the rows of ``table``
-    that ``on`` matches (``on`` names the target as ``table``); returns the rows updated."""
+    that ``on`` matches (``on`` names the target as ``table``; parameters only in ``source`` and
+    ``on``); returns the rows updated.  ``rows``: a condition without parameters selecting those
+    rows by key (SQLite then looks them up instead of testing every row of a large ``table``)."""
     if is_postgres():
         sets = ", ".join(f"{column} = {expr}" for column, expr in columns.items())
         cursor.execute(f"UPDATE {table} SET {sets} FROM {source} WHERE {on}", list(params))
+        return cursor.rowcount
+    sets = ", ".join(
+        f"{column} = (SELECT {expr} FROM {source} WHERE {on})" for column, expr in columns.items()
+    )
+    if rows:
+        cursor.execute(f"UPDATE {table} SET {sets} WHERE {rows}", list(params) * len(columns))
     else:
-        sets = ", ".join(
-            f"{column} = (SELECT {expr} FROM {source} WHERE {on})" for column, expr in columns.items()
-        )
         cursor.execute(
             f"UPDATE {table} SET {sets} WHERE EXISTS (SELECT 1 FROM {source} WHERE {on})",
             list(params) * (len(columns) + 1),
         )
     return cursor.rowcount
+
+
+@contextmanager
+def without_automatic_indexes(cursor) -> Iterator[None]:
+    if is_postgres():
+        yield
+        return
+    cursor.execute("PRAGMA automatic_index = OFF")
+    try:
+        yield
+    finally:
+        cursor.execute("PRAGMA automatic_index = ON")

@@ -16,10 +16,11 @@ settlement batch (``trade.settlement``; the contract is in ``trade.hooks``).
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Count, Sum
 from django.db.models.expressions import RawSQL
 
+from fenxiao.core.sql import analyze, temp_table, without_automatic_indexes
 from fenxiao.trade.hooks import DelaySQL, SettledBatch
+from fenxiao.trade.models import Order
 
 from .models import (
     Commission,
@@ -31,7 +32,7 @@ from .models import (
 )
 from .services import best_level, upgrade_level
 
-CHUNK = 500
+CANDIDATES = "distribution_level_candidate"
 
 
 def settlement_delay_sql() -> DelaySQL:
@@ -47,8 +48,8 @@ def settlement_delay_sql() -> DelaySQL:
 def settlement_commissions_sql(table: str) -> tuple[str, list]:
     return (
         f"SELECT c.order_id AS order_id, c.distributor_id AS user_id, c.amount - c.reversed_amount AS amount"
-        f" FROM {Commission._meta.db_table} c JOIN {table} sd_b ON sd_b.order_id = c.order_id"
-        " WHERE c.status <> %s",
+        f" FROM {table} sd_b CROSS JOIN {Commission._meta.db_table} c"  # the batch drives (SQLite)
+        " WHERE c.order_id = sd_b.order_id AND c.status <> %s",
         [CommissionStatus.REVERSED],
     )
 
@@ -63,60 +64,64 @@ def after_settlement_batch(batch: SettledBatch) -> None:
 
 def upgrade_levels(table: str) -> int:
     """``upgrade_level`` for each (brand, distributor) of the settled orders in ``table``
-    (columns ``brand_id``, ``distributor_id``) whose level can move; returns how many moved."""
-    membership = DistributorMembership._meta.db_table
-    level = DistributorLevel._meta.db_table
+    (columns ``brand_id``, ``distributor_id``) whose level can move; returns how many moved.
+
+    The candidates (a level above theirs exists) go into a scratch table that drives the sales and
+    customer sums (``CROSS JOIN`` keeps SQLite's join order: it would otherwise scan the orders
+    of the brands; PostgreSQL plans the same joins freely)."""
+    level, commission = DistributorLevel._meta.db_table, Commission._meta.db_table
     with connection.cursor() as cursor:
+        temp_table(
+            cursor,
+            CANDIDATES,
+            "brand_id BIGINT NOT NULL, distributor_id BIGINT NOT NULL, rate BIGINT NOT NULL,"
+            " PRIMARY KEY (brand_id, distributor_id)",
+        )
         cursor.execute(
-            f"SELECT p.brand_id, p.distributor_id, COALESCE(cur.rate_bps, -1) FROM"
+            f"INSERT INTO {CANDIDATES} (brand_id, distributor_id, rate)"
+            " SELECT p.brand_id, p.distributor_id, COALESCE(cur.rate_bps, -1) FROM"
             f" (SELECT DISTINCT brand_id, distributor_id FROM {table} WHERE distributor_id IS NOT NULL) p"
-            f" JOIN {membership} m ON m.brand_id = p.brand_id AND m.distributor_id = p.distributor_id"
+            f" JOIN {DistributorMembership._meta.db_table} m"
+            "  ON m.brand_id = p.brand_id AND m.distributor_id = p.distributor_id"
             f" LEFT JOIN {level} cur ON cur.id = m.level_id"
             f" WHERE EXISTS (SELECT 1 FROM {level} l WHERE l.brand_id = p.brand_id"
             "  AND l.rate_bps > COALESCE(cur.rate_bps, -1))"
-            " ORDER BY p.brand_id, p.distributor_id"
+        )
+        cursor.execute(
+            f"SELECT brand_id, distributor_id, rate FROM {CANDIDATES} ORDER BY brand_id, distributor_id"
         )
         candidates = {(brand, user): rate for brand, user, rate in cursor.fetchall()}
-    if not candidates:
-        return 0
-    brands = sorted({brand for brand, _ in candidates})
-    levels: dict[int, list[DistributorLevel]] = {}
-    for lvl in DistributorLevel.objects.filter(brand_id__in=brands):  # in the model's order
-        levels.setdefault(lvl.brand_id, []).append(lvl)
-    sales: dict[tuple[int, int], int] = {}
-    customers: dict[tuple[int, int], int] = {}
-    pairs = sorted(candidates)
-    for lo in range(0, len(pairs), CHUNK):
-        chunk = pairs[lo : lo + CHUNK]
-        users = {user for _, user in chunk}
-        chunk_brands = {brand for brand, _ in chunk}
-        for brand, user, total in (
-            Commission.objects.filter(
-                level=1,
-                order__settled_at__isnull=False,
-                distributor_id__in=users,
-                order__brand_id__in=chunk_brands,
+        if not candidates:
+            return 0
+        analyze(cursor, CANDIDATES)
+        with without_automatic_indexes(cursor):  # SQLite: the distributor index, not a full scan
+            cursor.execute(
+                f"SELECT p.brand_id, p.distributor_id, SUM(c.base_amount) FROM {CANDIDATES} p"
+                f" CROSS JOIN {commission} c CROSS JOIN {Order._meta.db_table} o"
+                " WHERE c.distributor_id = p.distributor_id AND c.level = 1 AND o.id = c.order_id"
+                " AND o.brand_id = p.brand_id AND o.settled_at IS NOT NULL GROUP BY p.brand_id, p.distributor_id"
             )
-            .values_list("order__brand_id", "distributor_id")
-            .annotate(total=Sum("base_amount"))
-            .order_by()
-        ):
-            sales[(brand, user)] = total
-        for brand, user, n in (
-            CustomerBinding.objects.filter(brand_id__in=chunk_brands, distributor_id__in=users)
-            .values_list("brand_id", "distributor_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            customers[(brand, user)] = n
+            sales = {(brand, user): total for brand, user, total in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT p.brand_id, p.distributor_id, COUNT(*) FROM {CANDIDATES} p"
+                f" CROSS JOIN {CustomerBinding._meta.db_table} b"
+                " WHERE b.brand_id = p.brand_id AND b.distributor_id = p.distributor_id"
+                " GROUP BY p.brand_id, p.distributor_id"
+            )
+            customers = {(brand, user): n for brand, user, n in cursor.fetchall()}
+    levels: dict[int, list[DistributorLevel]] = {}
+    for lvl in DistributorLevel.objects.filter(
+        brand_id__in={brand for brand, _ in candidates}
+    ):  # model order
+        levels.setdefault(lvl.brand_id, []).append(lvl)
     moved = 0
-    for brand, user in pairs:
+    for (brand, user), rate in candidates.items():
         best = best_level(
             levels.get(brand, []),
             sales=sales.get((brand, user), 0),
             customers=customers.get((brand, user), 0),
         )
-        if best is not None and best.rate_bps > candidates[(brand, user)]:
+        if best is not None and best.rate_bps > rate:
             upgrade_level(brand_id=brand, distributor_id=user)
             moved += 1
     return moved

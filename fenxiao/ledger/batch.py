@@ -113,6 +113,7 @@ def post_order_settlements(*, entries: tuple[str, list], commissions: tuple[str,
                 {"balance": f"{ACCOUNT}.balance + d.delta"},
                 f"{DELTAS} d",
                 f"d.account_id = {ACCOUNT}.id",
+                rows=f"id IN (SELECT account_id FROM {DELTAS})",
             )
         except IntegrityError as exc:
             raise LedgerError(f"a settlement batch would break an account's sign rule: {exc}") from exc
@@ -133,7 +134,8 @@ def _refuse_bad(cursor) -> None:
     if bad:
         raise LedgerError(f"commission and fee exceed what was paid for the goods (positions {bad})")
     cursor.execute(
-        f"SELECT e.ikey FROM {ENTRIES} e JOIN {ENTRY} j ON j.idempotency_key = e.ikey ORDER BY e.position"
+        f"SELECT e.ikey FROM {ENTRIES} e WHERE EXISTS (SELECT 1 FROM {ENTRY} j WHERE j.idempotency_key = e.ikey)"
+        " ORDER BY e.position"
     )
     used = [row[0] for row in cursor.fetchmany(10)]
     if used:
@@ -223,8 +225,8 @@ def _entries_and_lines(cursor) -> None:
         )
     cursor.execute(
         f"INSERT INTO {LINE} (entry_id, account_id, amount)"
-        f" SELECT e.entry_id, l.account_id, l.amount FROM {LINES} l JOIN {ENTRIES} e ON e.position = l.position"
-        " ORDER BY l.position, l.seq, l.account_id"
+        f" SELECT e.entry_id, l.account_id, l.amount FROM {LINES} l CROSS JOIN {ENTRIES} e"
+        " WHERE e.position = l.position ORDER BY l.position, l.seq, l.account_id"
     )
 
 

@@ -66,9 +66,9 @@ def after_settlement_batch(batch: hooks.SettledBatch) -> None:
     publish_select(
         "commission.available",
         f"SELECT c.order_id AS order_id, c.id AS commission_id, 'commission:' || c.id AS aggregate,"
-        f" {payload} AS payload FROM {Commission._meta.db_table} c"
-        f" JOIN {batch.table} ev_b ON ev_b.order_id = c.order_id"
-        f" JOIN {Order._meta.db_table} o ON o.id = c.order_id WHERE c.status = %s",
+        f" {payload} AS payload FROM {batch.table} ev_b"  # the batch drives the joins (SQLite)
+        f" CROSS JOIN {Commission._meta.db_table} c CROSS JOIN {Order._meta.db_table} o"
+        " WHERE c.order_id = ev_b.order_id AND o.id = c.order_id AND c.status = %s",
         [CommissionStatus.AVAILABLE],
         order_by="x.order_id, x.commission_id",
     )
