@@ -3,7 +3,7 @@
 each order, 500 per transaction as the old timer ran) for comparison.
 
     uv run python bench/settlement.py [--orders 10000 100000 1000000] [--targets postgres,sqlite]
-        [--sqlite-orders 10000 100000] [--batch-size 5000] [--per-order 10000]
+        [--sqlite-orders 10000 100000] [--batch-size 5000] [--per-order 10000] [--per-order-on postgres]
 
 Each (database, size, path) runs in its own process on a fresh copy of a migrated database
 (PostgreSQL: ``CREATE DATABASE … TEMPLATE`` from ``fenxiao_bench_settle_tpl`` on the DATABASE_URL
@@ -453,6 +453,7 @@ def main() -> None:
     parser.add_argument("--targets", default="postgres,sqlite")
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--per-order", type=int, default=10_000, help="orders for the old path (0: skip)")
+    parser.add_argument("--per-order-on", default="postgres,sqlite", help="databases that run the old path")
     parser.add_argument("--out", default="settlement", help="bench/results/<out>.json")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="batch", help=argparse.SUPPRESS)
@@ -465,7 +466,8 @@ def main() -> None:
     started = time.perf_counter()
     for target in [t.strip() for t in args.targets.split(",") if t.strip()]:
         sizes = args.orders if target == "postgres" else (args.sqlite_orders or args.orders)
-        runs = [(n, "batch") for n in sizes] + ([(args.per_order, "per-order")] if args.per_order else [])
+        old_path = args.per_order and target in args.per_order_on.split(",")
+        runs = [(n, "batch") for n in sizes] + ([(args.per_order, "per-order")] if old_path else [])
         results += (run_postgres if target == "postgres" else run_sqlite)(runs, args.batch_size)
     for r in results:
         base = next(

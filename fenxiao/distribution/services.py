@@ -362,6 +362,31 @@ def add_level(
     )
 
 
+# "Settled" as the level rules test it.  COALESCE on purpose: PostgreSQL has no statistics for the
+# expression, so stale ones ("nothing is settled yet", right after a large settlement) cannot make
+# it walk every order of the brand instead of the distributor's few commissions.
+SETTLED_ORDER = "COALESCE(o.settled_at, NULL) IS NOT NULL"
+
+
+def settled_sales(*, brand_id: int, distributor_id: int) -> int:
+    """What counts for levels: the paid goods of the distributor's level-1 commissions on settled
+    orders of the brand (fen)."""
+    from django.db import connection
+
+    from fenxiao.trade.models import Order
+
+    from .models import Commission
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT SUM(c.base_amount) FROM {Commission._meta.db_table} c"
+            f" JOIN {Order._meta.db_table} o ON o.id = c.order_id"
+            f" WHERE c.distributor_id = %s AND c.level = 1 AND o.brand_id = %s AND {SETTLED_ORDER}",
+            [distributor_id, brand_id],
+        )
+        return cursor.fetchone()[0] or 0
+
+
 def best_level(levels, *, sales: int, customers: int) -> DistributorLevel | None:
     """The highest-rate level (first of equals in the levels' order) that ``sales`` fen of settled
     sales or ``customers`` bound customers reach."""
@@ -376,10 +401,6 @@ def best_level(levels, *, sales: int, customers: int) -> DistributorLevel | None
 def upgrade_level(*, brand_id: int, distributor_id: int) -> DistributorLevel | None:
     """Move a distributor up to the highest level its settled sales or customers reach.  Levels
     only go up: a lower result never downgrades silently."""
-    from django.db.models import Sum
-
-    from .models import Commission
-
     membership = (
         DistributorMembership.objects.select_for_update(of=("self",))
         .select_related("level")
@@ -388,12 +409,7 @@ def upgrade_level(*, brand_id: int, distributor_id: int) -> DistributorLevel | N
     )
     if membership is None:
         return None
-    sales = (
-        Commission.objects.filter(
-            distributor_id=distributor_id, order__brand_id=brand_id, level=1, order__settled_at__isnull=False
-        ).aggregate(s=Sum("base_amount"))["s"]
-        or 0
-    )
+    sales = settled_sales(brand_id=brand_id, distributor_id=distributor_id)
     customers = CustomerBinding.objects.filter(brand_id=brand_id, distributor_id=distributor_id).count()
     best = best_level(DistributorLevel.objects.filter(brand_id=brand_id), sales=sales, customers=customers)
     if best and (membership.level is None or best.rate_bps > membership.level.rate_bps):

@@ -30,7 +30,7 @@ from .models import (
     DistributorLevel,
     DistributorMembership,
 )
-from .services import best_level, upgrade_level
+from .services import SETTLED_ORDER, best_level, upgrade_level
 
 CANDIDATES = "distribution_level_candidate"
 
@@ -99,7 +99,7 @@ def upgrade_levels(table: str) -> int:
                 f"SELECT p.brand_id, p.distributor_id, SUM(c.base_amount) FROM {CANDIDATES} p"
                 f" CROSS JOIN {commission} c CROSS JOIN {Order._meta.db_table} o"
                 " WHERE c.distributor_id = p.distributor_id AND c.level = 1 AND o.id = c.order_id"
-                " AND o.brand_id = p.brand_id AND o.settled_at IS NOT NULL GROUP BY p.brand_id, p.distributor_id"
+                f" AND o.brand_id = p.brand_id AND {SETTLED_ORDER} GROUP BY p.brand_id, p.distributor_id"
             )
             sales = {(brand, user): total for brand, user, total in cursor.fetchall()}
             cursor.execute(
