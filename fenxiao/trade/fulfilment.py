@@ -47,10 +47,7 @@ def ship(
     if not carrier or not tracking_no:
         raise TradeError(_("Give the carrier and the tracking number."))
     lines = {line.pk: line for line in order.lines.select_for_update()}
-    held: dict[int, int] = {}
-    for fn in hooks.UNITS_NOT_TO_SHIP:
-        for line_id, units in fn(order).items():
-            held[line_id] = held.get(line_id, 0) + units
+    held = hooks.units_held(order)
     wanted = (
         dict(quantities)
         if quantities
