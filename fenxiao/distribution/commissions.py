@@ -30,7 +30,7 @@ from .models import (
     ProductCommissionRate,
     StoreSkuPrice,
 )
-from .services import is_active_distributor, program_for, upgrade_level
+from .services import add_settled_sales, is_active_distributor, program_for, upgrade_level
 
 
 def attribution_for_order(*, consumer, brand) -> Attribution:
@@ -131,6 +131,7 @@ def after_settlement(order) -> None:
     Commission.objects.filter(order=order, status=CommissionStatus.PENDING).update(
         status=CommissionStatus.AVAILABLE, available_at=clock.now()
     )
+    add_settled_sales(order)
     if order.distributor_id:
         upgrade_level(brand_id=order.brand_id, distributor_id=order.distributor_id)
 

@@ -145,11 +145,18 @@ class DistributorMembership(models.Model):
     )
     applied_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What counts for levels, kept by settlement (``services.add_settled_sales``): the paid goods
+    # of the distributor's level-1 commissions, not reversed, on the brand's settled orders (fen).
+    # ``services.settled_sales`` computes the same number from the commissions.
+    settled_sales = models.PositiveBigIntegerField(_("settled sales (fen)"), default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["brand", "distributor"], name="one_membership_per_brand"),
             models.CheckConstraint(condition=~Q(inviter=F("distributor")), name="membership_not_own_inviter"),
+            models.CheckConstraint(
+                condition=Q(settled_sales__gte=0), name="membership_settled_sales_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus
@@ -366,11 +367,15 @@ def add_level(
 # expression, so stale ones ("nothing is settled yet", right after a large settlement) cannot make
 # it walk every order of the brand instead of the distributor's few commissions.
 SETTLED_ORDER = "COALESCE(o.settled_at, NULL) IS NOT NULL"
+# The commissions whose paid goods count for levels: level 1, not reversed in full (an order
+# refunded in full before settlement sold nothing).
+LEVEL_COMMISSION = "c.level = 1 AND c.status <> 'reversed'"
 
 
 def settled_sales(*, brand_id: int, distributor_id: int) -> int:
-    """What counts for levels: the paid goods of the distributor's level-1 commissions on settled
-    orders of the brand (fen)."""
+    """What counts for levels, computed from the commissions: the paid goods of the distributor's
+    level-1 commissions (not reversed) on settled orders of the brand (fen).  Settlement keeps the
+    same number on the membership (``add_settled_sales``); this is the check and the backfill."""
     from django.db import connection
 
     from fenxiao.trade.models import Order
@@ -381,10 +386,25 @@ def settled_sales(*, brand_id: int, distributor_id: int) -> int:
         cursor.execute(
             f"SELECT SUM(c.base_amount) FROM {Commission._meta.db_table} c"
             f" JOIN {Order._meta.db_table} o ON o.id = c.order_id"
-            f" WHERE c.distributor_id = %s AND c.level = 1 AND o.brand_id = %s AND {SETTLED_ORDER}",
+            f" WHERE c.distributor_id = %s AND {LEVEL_COMMISSION} AND o.brand_id = %s AND {SETTLED_ORDER}",
             [distributor_id, brand_id],
         )
         return cursor.fetchone()[0] or 0
+
+
+def add_settled_sales(order) -> None:
+    """Add a just-settled order's level-1 goods to its distributors' settled sales (one UPDATE;
+    the batch twin is ``settlement_batch.add_batch_settled_sales``)."""
+    from .models import Commission, CommissionStatus
+
+    for distributor_id, base in (
+        Commission.objects.filter(order=order, level=1)
+        .exclude(status=CommissionStatus.REVERSED)
+        .values_list("distributor_id", "base_amount")
+    ):
+        DistributorMembership.objects.filter(brand_id=order.brand_id, distributor_id=distributor_id).update(
+            settled_sales=F("settled_sales") + base
+        )
 
 
 def best_level(levels, *, sales: int, customers: int) -> DistributorLevel | None:
@@ -409,7 +429,7 @@ def upgrade_level(*, brand_id: int, distributor_id: int) -> DistributorLevel | N
     )
     if membership is None:
         return None
-    sales = settled_sales(brand_id=brand_id, distributor_id=distributor_id)
+    sales = membership.settled_sales
     customers = CustomerBinding.objects.filter(brand_id=brand_id, distributor_id=distributor_id).count()
     best = best_level(DistributorLevel.objects.filter(brand_id=brand_id), sales=sales, customers=customers)
     if best and (membership.level is None or best.rate_bps > membership.level.rate_bps):

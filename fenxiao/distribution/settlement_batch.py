@@ -4,13 +4,14 @@ settlement batch (``trade.settlement``; the contract is in ``trade.hooks``).
 - freeze days: the brand program's ``freeze_days`` for an order with a distributor, 0 otherwise;
 - commissions: per order and distributor, ``amount − reversed_amount`` of the commissions not
   reversed;
-- after settlement: pending commissions of the batch's orders become available, and each
+- after settlement: pending commissions of the batch's orders become available, the batch's
+  level-1 goods are added to each distributor's running ``settled_sales`` (one UPDATE), and each
   distributor of the batch moves up a level when its settled sales now reach one.  The level check
-  runs once per (brand, distributor) of the batch: a few set-based reads find the distributors a
-  level could still move (the brand has a level above theirs) and their sales and customers, and
-  ``services.upgrade_level`` (locks, moves, notifies) runs only for those whose sales reach a
-  higher level.  Only sales of settled orders count, so one check after the whole batch reaches
-  the level the per-order checks reach after its last order.
+  runs once per (brand, distributor) of the batch: a set-based read finds the distributors a level
+  could still move (the brand has a level above theirs) with their stored sales, and a count of
+  their customers; ``services.upgrade_level`` (locks, moves, notifies) runs only for those whose
+  sales or customers reach a higher level.  Nothing re-reads a distributor's settled history, so a
+  batch costs the same however much has been settled before it.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from fenxiao.core.sql import analyze, temp_table, without_automatic_indexes
+from fenxiao.core.sql import analyze, temp_table, update_from, without_automatic_indexes
 from fenxiao.trade.hooks import DelaySQL, SettledBatch
-from fenxiao.trade.models import Order
 
 from .models import (
     Commission,
@@ -30,9 +30,10 @@ from .models import (
     DistributorLevel,
     DistributorMembership,
 )
-from .services import SETTLED_ORDER, best_level, upgrade_level
+from .services import LEVEL_COMMISSION, best_level, upgrade_level
 
 CANDIDATES = "distribution_level_candidate"
+SALES_DELTAS = "distribution_settled_sales_delta"
 
 
 def settlement_delay_sql() -> DelaySQL:
@@ -59,27 +60,56 @@ def after_settlement_batch(batch: SettledBatch) -> None:
     Commission.objects.filter(order_id__in=in_batch, status=CommissionStatus.PENDING).update(
         status=CommissionStatus.AVAILABLE, available_at=batch.now
     )
+    add_batch_settled_sales(batch.table)
     upgrade_levels(batch.table)
+
+
+def add_batch_settled_sales(table: str) -> None:
+    """Add the level-1 goods of the settled orders in ``table`` (columns ``order_id``,
+    ``brand_id``) to their distributors' ``settled_sales``: the per-order ``add_settled_sales``
+    as one INSERT … SELECT of the sums and one UPDATE."""
+    membership = DistributorMembership._meta.db_table
+    with connection.cursor() as cursor:
+        temp_table(
+            cursor,
+            SALES_DELTAS,
+            "brand_id BIGINT NOT NULL, distributor_id BIGINT NOT NULL, amount BIGINT NOT NULL,"
+            " PRIMARY KEY (brand_id, distributor_id)",
+        )
+        cursor.execute(
+            f"INSERT INTO {SALES_DELTAS} (brand_id, distributor_id, amount)"
+            f" SELECT b.brand_id, c.distributor_id, SUM(c.base_amount) FROM {table} b"
+            f" CROSS JOIN {Commission._meta.db_table} c"  # the batch drives (SQLite)
+            f" WHERE c.order_id = b.order_id AND {LEVEL_COMMISSION} GROUP BY b.brand_id, c.distributor_id"
+        )
+        analyze(cursor, SALES_DELTAS)
+        update_from(
+            cursor,
+            membership,
+            {"settled_sales": f"{membership}.settled_sales + d.amount"},
+            f"{SALES_DELTAS} d",
+            f"d.brand_id = {membership}.brand_id AND d.distributor_id = {membership}.distributor_id",
+            rows=f"(brand_id, distributor_id) IN (SELECT brand_id, distributor_id FROM {SALES_DELTAS})",
+        )
 
 
 def upgrade_levels(table: str) -> int:
     """``upgrade_level`` for each (brand, distributor) of the settled orders in ``table``
     (columns ``brand_id``, ``distributor_id``) whose level can move; returns how many moved.
 
-    The candidates (a level above theirs exists) go into a scratch table that drives the sales and
-    customer sums (``CROSS JOIN`` keeps SQLite's join order: it would otherwise scan the orders
-    of the brands; PostgreSQL plans the same joins freely)."""
-    level, commission = DistributorLevel._meta.db_table, Commission._meta.db_table
+    The candidates (a level above theirs exists) and their stored sales go into a scratch table
+    that drives the customer count (``CROSS JOIN`` keeps SQLite's join order)."""
+    level = DistributorLevel._meta.db_table
     with connection.cursor() as cursor:
         temp_table(
             cursor,
             CANDIDATES,
             "brand_id BIGINT NOT NULL, distributor_id BIGINT NOT NULL, rate BIGINT NOT NULL,"
-            " PRIMARY KEY (brand_id, distributor_id)",
+            " sales BIGINT NOT NULL, PRIMARY KEY (brand_id, distributor_id)",
         )
         cursor.execute(
-            f"INSERT INTO {CANDIDATES} (brand_id, distributor_id, rate)"
-            " SELECT p.brand_id, p.distributor_id, COALESCE(cur.rate_bps, -1) FROM"
+            f"INSERT INTO {CANDIDATES} (brand_id, distributor_id, rate, sales)"
+            " SELECT p.brand_id, p.distributor_id, COALESCE(cur.rate_bps, -1), m.settled_sales FROM"
             f" (SELECT DISTINCT brand_id, distributor_id FROM {table} WHERE distributor_id IS NOT NULL) p"
             f" JOIN {DistributorMembership._meta.db_table} m"
             "  ON m.brand_id = p.brand_id AND m.distributor_id = p.distributor_id"
@@ -88,20 +118,13 @@ def upgrade_levels(table: str) -> int:
             "  AND l.rate_bps > COALESCE(cur.rate_bps, -1))"
         )
         cursor.execute(
-            f"SELECT brand_id, distributor_id, rate FROM {CANDIDATES} ORDER BY brand_id, distributor_id"
+            f"SELECT brand_id, distributor_id, rate, sales FROM {CANDIDATES} ORDER BY brand_id, distributor_id"
         )
-        candidates = {(brand, user): rate for brand, user, rate in cursor.fetchall()}
+        candidates = {(brand, user): (rate, sales) for brand, user, rate, sales in cursor.fetchall()}
         if not candidates:
             return 0
         analyze(cursor, CANDIDATES)
-        with without_automatic_indexes(cursor):  # SQLite: the distributor index, not a full scan
-            cursor.execute(
-                f"SELECT p.brand_id, p.distributor_id, SUM(c.base_amount) FROM {CANDIDATES} p"
-                f" CROSS JOIN {commission} c CROSS JOIN {Order._meta.db_table} o"
-                " WHERE c.distributor_id = p.distributor_id AND c.level = 1 AND o.id = c.order_id"
-                f" AND o.brand_id = p.brand_id AND {SETTLED_ORDER} GROUP BY p.brand_id, p.distributor_id"
-            )
-            sales = {(brand, user): total for brand, user, total in cursor.fetchall()}
+        with without_automatic_indexes(cursor):  # SQLite: the binding index, not a full scan
             cursor.execute(
                 f"SELECT p.brand_id, p.distributor_id, COUNT(*) FROM {CANDIDATES} p"
                 f" CROSS JOIN {CustomerBinding._meta.db_table} b"
@@ -115,10 +138,10 @@ def upgrade_levels(table: str) -> int:
     ):  # model order
         levels.setdefault(lvl.brand_id, []).append(lvl)
     moved = 0
-    for (brand, user), rate in candidates.items():
+    for (brand, user), (rate, sales) in candidates.items():
         best = best_level(
             levels.get(brand, []),
-            sales=sales.get((brand, user), 0),
+            sales=sales,
             customers=customers.get((brand, user), 0),
         )
         if best is not None and best.rate_bps > rate:

@@ -160,7 +160,9 @@ def _snapshot() -> dict:
             (j.name, job_payload(j.payload), j.ordering_key, j.run_at, j.status, j.max_attempts, j.unique_key)
             for j in Job.objects.order_by("pk")
         ],
-        "levels": list(DistributorMembership.objects.order_by("pk").values_list("pk", "level_id")),
+        "levels": list(
+            DistributorMembership.objects.order_by("pk").values_list("pk", "level_id", "settled_sales")
+        ),
         "notices": notices,
         "audit": [
             (
@@ -205,6 +207,54 @@ def test_batch_writes_exactly_what_the_per_order_path_writes(
     assert Commission.objects.filter(status=CommissionStatus.AVAILABLE).exists()
     assert OutboxEvent.objects.filter(topic="commission.available").exists()
     assert ledger.trial_balance() == 0 and ledger.balances_match_lines()
+    _assert_settled_sales_equal_the_commissions()
+
+
+def _assert_settled_sales_equal_the_commissions() -> None:
+    """Each membership's running settled sales equal the direct sums: the SQL one
+    (``settled_sales``) and one over the ORM objects here (a fully reversed commission sold
+    nothing)."""
+    memberships = list(DistributorMembership.objects.all())
+    for m in memberships:
+        by_objects = sum(
+            c.base_amount
+            for c in Commission.objects.filter(
+                distributor_id=m.distributor_id,
+                order__brand_id=m.brand_id,
+                level=1,
+                order__settled_at__isnull=False,
+            ).exclude(status=CommissionStatus.REVERSED)
+        )
+        direct = distribution.settled_sales(brand_id=m.brand_id, distributor_id=m.distributor_id)
+        assert m.settled_sales == direct == by_objects, m
+    assert any(m.settled_sales > 0 for m in memberships)
+
+
+def test_fully_reversed_commissions_do_not_count_for_levels(monkeypatch):
+    _world(8, orders=40, every_order_due=True)
+    settlement.settle_all_due(batch_size=6)
+    reversed_settled = Commission.objects.filter(
+        level=1, status=CommissionStatus.REVERSED, order__settled_at__isnull=False
+    )
+    assert reversed_settled.exists()
+    _assert_settled_sales_equal_the_commissions()
+
+
+def test_the_migration_backfills_settled_sales_from_the_commissions():
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection as db
+
+    _world(9, orders=20, every_order_due=True)
+    settlement.settle_all_due(batch_size=5)
+    kept = dict(DistributorMembership.objects.values_list("pk", "settled_sales"))
+    DistributorMembership.objects.update(settled_sales=0)
+    migration = import_module("fenxiao.distribution.migrations.0006_membership_settled_sales")
+    migration.backfill_settled_sales(apps, SimpleNamespace(connection=db))
+    assert dict(DistributorMembership.objects.values_list("pk", "settled_sales")) == kept
+    assert any(kept.values())
 
 
 def test_second_run_settles_nothing_and_posts_nothing_twice(monkeypatch):
