@@ -19,7 +19,7 @@ from fenxiao.payments.hooks import register_payment_handler
 from fenxiao.payments.models import Transfer
 from fenxiao.payments.services import create_transfer
 
-from .models import Withdrawal, WithdrawalStatus
+from .models import DistributorMembership, Withdrawal, WithdrawalStatus
 from .services import program_for
 
 PURPOSE = "withdrawal"
@@ -27,6 +27,10 @@ PURPOSE = "withdrawal"
 
 @transaction.atomic
 def request_withdrawal(*, distributor, brand: Brand, amount: int) -> Withdrawal:
+    """Ask for ``amount`` fen of the available commission.  The distributor's membership row is
+    locked first, so two requests at once are checked one after the other against the balance the
+    first one left (without it both could pass the check and take the balance twice)."""
+    DistributorMembership.objects.select_for_update().filter(brand=brand, distributor=distributor).first()
     program = program_for(brand)
     available = ledger_selectors.distributor_wallet(brand_id=brand.pk, user_id=distributor.pk)["available"]
     if amount < program.min_withdrawal:

@@ -4,7 +4,8 @@ allowed, records who and when, and publishes the matching outbox event in the sa
 A paid order becomes *cancelled* only one way: it was refunded in full before anything of it
 shipped (a failed group buy, an after-sales refund of everything) — see
 :func:`cancel_if_refunded_in_full`, called by the refund path.  Its ``paid_at`` stays set, so the
-data cube still counts it as paid once and its refund as a refund."""
+data cube still counts it as paid once and its refund as a refund.  A paid order that shipped part
+of its units and is then refunded in full becomes *shipped* instead: the rest will not ship."""
 
 from __future__ import annotations
 
@@ -44,9 +45,12 @@ TIMESTAMPS = {
 
 #: the reason recorded when a paid order is cancelled by its full refund
 REFUNDED_IN_FULL = gettext_noop("refunded in full before shipping")
+#: the reason recorded when a partly shipped order is refunded in full: the rest will not ship
+REST_NOT_SHIPPED = gettext_noop("refunded in full: the rest will not ship")
 #: reasons the system records on transitions (English in the database, translated when shown)
 SYSTEM_REASONS = (
     REFUNDED_IN_FULL,
+    REST_NOT_SHIPPED,
     gettext_noop("not paid in time"),
     gettext_noop("group failed"),
     gettext_noop("flash sale: not paid in time"),
@@ -136,11 +140,20 @@ def cancel_if_refunded_in_full(order_id: int) -> bool:
     becomes cancelled (by "system"), its units not yet given back return to stock — once: units
     an after-sales refund already restocked (``UNITS_NOT_TO_SHIP``) are left out, and after-sales
     gives back nothing of a cancelled order — and the ``CANCELLED`` hooks run (coupon and
-    redeemed points given back, group seat freed).  True when it cancelled the order."""
+    redeemed points given back, group seat freed).  True when it cancelled the order.
+
+    A paid order that shipped part of its units and is then refunded in full has nothing more to
+    ship: it becomes *shipped* (the consumer has what did ship; receipt and settlement follow as
+    for any shipped order, with nothing left to settle) and its unshipped units return to stock,
+    so they can no longer be shipped."""
     order = lock_order(order_id)
-    if order.status != S.PAID or not refunded_in_full_unshipped(order):
+    if order.status != S.PAID or not (order.paid_amount > 0 and order.refunded_amount >= order.paid_amount):
         return False
     held = hooks.units_held(order)
+    if order.lines.filter(shipped_quantity__gt=0).exists():
+        transition(order, S.SHIPPED, actor_label="system", reason=REST_NOT_SHIPPED)
+        release_stock(order, held=held)
+        return False
     transition(order, S.CANCELLED, actor_label="system", reason=REFUNDED_IN_FULL)
     release_stock(order, held=held)
     for hook in hooks.CANCELLED:

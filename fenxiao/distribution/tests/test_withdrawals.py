@@ -1,7 +1,9 @@
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
@@ -48,6 +50,31 @@ def earned():
 
 def _wallet(member):
     return ledger.distributor_wallet(brand_id=member.brand_id, user_id=member.distributor_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_cannot_take_the_balance_twice(earned):
+    member, _ = earned
+    barrier, outcomes = threading.Barrier(2), []
+
+    def ask():
+        try:
+            barrier.wait()
+            withdrawals.request_withdrawal(distributor=member.distributor, brand=member.brand, amount=10000)
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(exc.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["You have ¥0.00 available.", "ok"]
+    assert Withdrawal.objects.count() == 1 and _wallet(member)["available"] == 0
+    assert ledger.trial_balance() == 0
 
 
 def test_request_rules(earned):
