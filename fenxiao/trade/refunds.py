@@ -77,11 +77,19 @@ def _record_refund(order_id: int, refund: Refund) -> None:
         for hook in hooks.REFUNDED:
             hook(order, refund.amount)
         return
+    # Spread over what each party still holds of the settlement: the fee and the commissions not
+    # yet refunded or clawed back, and the brand the rest of what the order still keeps.  Each part
+    # then stays within what is left, and refunding the rest takes back exactly all of it, however
+    # the refunds were split (weights fixed at the settled amounts would not: after a first part the
+    # commissions, already reduced, would be weighed against the brand's full settled amount).
+    commissions = hooks.commissions_of(order)
+    fee_left = order.settled_fee - order.refunded_fee
+    kept = order.paid_amount - order.refunded_amount
     split = ledger.split_refund(
         amount=refund.amount,
-        brand_part=order.settled_brand_amount,
-        fee=order.settled_fee,
-        commissions=hooks.commissions_of(order),
+        brand_part=max(0, kept - fee_left - sum(commissions.values())),
+        fee=fee_left,
+        commissions=commissions,
     )
     for hook in hooks.CLAWBACK:
         hook(order, dict(split.commission_parts))

@@ -25,8 +25,10 @@ from fenxiao.distribution.models import (
     StoreSkuPrice,
 )
 from fenxiao.ledger import selectors as ledger
+from fenxiao.ledger.models import AccountCode
 from fenxiao.trade import fulfilment, refunds
 from fenxiao.trade.checkout import place_order
+from fenxiao.trade.models import ShippingRule
 from fenxiao.trade.tests.factories import AddressFactory, pay_checkout
 
 from .factories import distributor_of
@@ -252,6 +254,51 @@ def test_commissions_pending_then_available_after_freeze_then_clawed_back(brand_
     assert (
         ledger.distributor_wallet(brand_id=sku.brand_id, user_id=member.distributor_id)["available"] == 1100
     )
+    assert ledger.trial_balance() == 0 and ledger.balances_match_lines()
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    before=st.integers(0, 5000),
+    cuts=st.lists(st.integers(1, 10**6), min_size=0, max_size=3, unique=True),
+)
+def test_refunds_after_settlement_in_parts_take_back_everything_exactly(before, cuts):
+    """However the refunds are split, refunding all of a settled order takes back all of each
+    commission, the fee and the brand's part (nothing left over, nothing negative on the way)."""
+    sku = SkuFactory(retail_price=10000, stock=10)
+    ShippingRule.objects.create(brand=sku.brand, flat_fee=1000)
+    owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
+    _program(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=300, freeze_days=0)
+    inviter = distributor_of(sku.brand)
+    member, consumer = distributor_of(sku.brand, inviter=inviter.distributor), UserFactory()
+    services.record_visit(
+        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
+    )
+    order = _buy(consumer, sku, quantity=2)
+    if before:
+        refunds.refund_order(order_id=order.pk, amount=before, reason="x", reference="before")
+    fulfilment.ship(actor=owner, order_id=order.pk, carrier="x", tracking_no="y")
+    fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
+    assert fulfilment.settle(order.pk) is not None
+    order.refresh_from_db()
+    rest = order.paid_amount - order.refunded_amount
+    bounds = sorted({c % rest for c in cuts} - {0})
+    parts = [b - a for a, b in zip([0, *bounds], [*bounds, rest], strict=True)]
+    for i, part in enumerate(parts):
+        refunds.refund_order(order_id=order.pk, amount=part, reason="x", reference=f"after{i}")
+        order.refresh_from_db()
+        assert order.refunded_fee <= order.settled_fee
+        for c in Commission.objects.filter(order=order):
+            assert 0 <= c.reversed_amount <= c.amount
+    assert all(c.reversed_amount == c.amount for c in Commission.objects.filter(order=order))
+    assert order.refunded_fee == order.settled_fee
+    for user in (member.distributor_id, inviter.distributor_id):
+        assert ledger.distributor_wallet(brand_id=sku.brand_id, user_id=user)["available"] == 0
+    assert ledger.balance(AccountCode.BRAND_PAYABLE, brand_id=sku.brand_id) == 0
     assert ledger.trial_balance() == 0 and ledger.balances_match_lines()
 
 
