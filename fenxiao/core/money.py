@@ -51,8 +51,9 @@ def apply_bps(amount: int, bps: int) -> int:
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
     """Split ``total`` fen over ``weights`` in proportion, by largest remainder.
 
-    The parts always sum to ``total``.  Ties in remainder go to the earlier weight.  Zero total
-    weight spreads nothing (every part 0) unless total is 0 as well; that case is a caller bug.
+    The parts always sum to ``total``.  Ties in remainder go to the earlier weight.  With zero
+    total weight only a zero ``total`` can be spread (every part 0); a non-zero one raises
+    ``ValueError`` (a caller bug).
     """
     if not weights:
         if total:

@@ -13,10 +13,12 @@ order settlement            Dr platform_clearing (goods + shipping − pending c
 refund before settlement    Dr platform_clearing / Cr gateway_cash
                             (+ reverse the order's pending commission pro rata first)
 refund after settlement     Dr brand_payable, Dr platform_fee_revenue, Dr commission_available
-                            (split pro rata, largest remainder) / Cr gateway_cash
+                            (split pro rata over what each still holds, largest remainder)
+                            / Cr gateway_cash
 brand payout                Dr brand_payable / Cr gateway_cash
 withdrawal requested        Dr commission_available / Cr commission_withdrawing
-withdrawal paid             Dr commission_withdrawing / Cr gateway_cash
+withdrawal paid             Dr commission_withdrawing / Cr gateway_cash (amount − fee),
+                            Cr platform_fee_revenue (withdrawal fee)
 withdrawal failed           Dr commission_withdrawing / Cr commission_available
 ==========================  ============================================================
 """
