@@ -124,15 +124,22 @@ class GroupBuyTool(MarketingTool):
 
     def ship_blocker(self, order) -> str | None:
         """A group-buy order ships only once its group succeeded."""
-        seat = GroupSeat.objects.filter(order=order, cancelled=False).select_related("group__deal").first()
-        if seat is None or seat.group.status == GroupStatus.SUCCEEDED:
-            return None
-        if seat.group.status == GroupStatus.FAILED:
-            return _("This group buy failed: the order is refunded in full and will not ship.")
-        return _("This group-buy order can ship once its group is complete (%(paid)d of %(size)d paid).") % {
-            "paid": seat.group.paid_count,
-            "size": seat.group.deal.size,
-        }
+        return self.ship_blockers([order]).get(order.pk)
+
+    def ship_blockers(self, orders: list) -> dict[int, str | None]:
+        seats = GroupSeat.objects.filter(order__in=orders, cancelled=False).select_related("group__deal")
+        return {seat.order_id: _seat_blocker(seat) for seat in seats}
+
+
+def _seat_blocker(seat: GroupSeat) -> str | None:
+    if seat.group.status == GroupStatus.SUCCEEDED:
+        return None
+    if seat.group.status == GroupStatus.FAILED:
+        return _("This group buy failed: the order is refunded in full and will not ship.")
+    return _("This group-buy order can ship once its group is complete (%(paid)d of %(size)d paid).") % {
+        "paid": seat.group.paid_count,
+        "size": seat.group.deal.size,
+    }
 
 
 def take_seat(deal: GroupDeal, order, group_id: int | None, quantity: int) -> GroupSeat:

@@ -73,6 +73,11 @@ class MarketingTool:
         """Why the paid ``order`` may not ship yet (a translated reason), or None."""
         return None
 
+    def ship_blockers(self, orders: list) -> dict[int, str | None]:
+        """:meth:`ship_blocker` for a page of orders ({order id: reason}); override it with one
+        query when the per-order check reads the database."""
+        return {order.pk: self.ship_blocker(order) for order in orders}
+
     def on_refunded(self, order, amount: int) -> None:
         """After ``amount`` fen of the order was refunded."""
 
@@ -158,6 +163,7 @@ def install() -> None:
     hooks.register(hooks.CANCELLED, on_order_cancelled)
     hooks.register(hooks.REFUNDED, on_order_refunded)
     hooks.register(hooks.SHIP_BLOCKERS, ship_blocker)
+    hooks.register_batch(ship_blocker, ship_blockers)
 
 
 def on_order_placed(order, priced_order: PricedOrder) -> None:
@@ -199,3 +205,13 @@ def ship_blocker(order) -> str | None:
         if reason:
             return reason
     return None
+
+
+def ship_blockers(orders: list) -> dict[int, str]:
+    reasons: dict[int, str] = {}
+    for tool in tools():
+        open_orders = [o for o in orders if o.pk not in reasons]
+        if not open_orders:
+            break
+        reasons.update({pk: r for pk, r in tool.ship_blockers(open_orders).items() if r})
+    return reasons

@@ -17,7 +17,8 @@ The distribution app uses them for commissions; the marketing plugins (issue 7) 
   they shipped (after-sales "refund only"); shipping leaves them out.
 - ``SHIP_BLOCKERS``: fn(order) -> str | None — why a paid order may not ship yet (a reason for a
   person, translated), or None; ``fulfilment.ship`` refuses with the first reason, the console
-  shows it instead of the shipping form (e.g. a group buy whose group is not complete).
+  shows it instead of the shipping form (e.g. a group buy whose group is not complete).  Its twin
+  (:func:`register_batch`), fn(orders) -> {order id: reason}, answers for a page of orders at once.
 - ``REFUNDED``: fn(order, amount) — after a refund of ``amount`` fen succeeded (before or after
   settlement), e.g. to reverse points pro rata.
 - ``SETTLEMENT_COMMISSIONS``: fn(order) -> {user_id: fen} — commission to make available at settlement.
@@ -75,6 +76,22 @@ def ship_blocker(order) -> str | None:
         if reason:
             return str(reason)
     return None
+
+
+def ship_blockers(orders) -> dict[int, str]:
+    """:func:`ship_blocker` for many orders (a console page): {order id: reason} of the blocked
+    ones.  A hook with a twin registered by :func:`register_batch` (fn(orders) -> {order id:
+    reason}) answers for all of them at once; one without is asked order by order."""
+    orders = list(orders)
+    reasons: dict[int, str] = {}
+    for fn in SHIP_BLOCKERS:
+        open_orders = [o for o in orders if o.pk not in reasons]
+        if not open_orders:
+            break
+        twin = BATCH.get(fn)
+        found = twin(open_orders) if twin else {o.pk: fn(o) for o in open_orders}
+        reasons.update({pk: str(reason) for pk, reason in found.items() if reason})
+    return reasons
 
 
 def units_held(order) -> dict[int, int]:

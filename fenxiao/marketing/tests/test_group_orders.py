@@ -119,6 +119,33 @@ def test_a_group_order_ships_only_once_its_group_succeeded(client, deal):
     assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.SHIPPED}
 
 
+def test_the_console_list_asks_for_every_blocked_order_in_one_query(client, deal):
+    """The order list's ship-blocker reasons cost the same queries for 1 group order as for 5
+    (no query per order), and each order gets its own group's reason."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = BrandStaffFactory(brand=deal.brand, role=BrandRole.OPERATIONS)
+    client.force_login(owner.user)
+    base = f"/console/b/{deal.brand_id}/orders/"
+
+    def list_queries() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(base).content.decode()
+        return len(queries), body
+
+    _seat(deal)
+    few, body = list_queries()
+    assert body.count("(1 of 3 paid)") == 1
+    first_group = Group.objects.get()
+    _seat(deal, first_group)
+    for _ in range(3):
+        _seat(deal)  # three more groups, one paid seat each
+    many, body = list_queries()
+    assert many == few
+    assert body.count("(2 of 3 paid)") == 2 and body.count("(1 of 3 paid)") == 3
+
+
 def test_a_failed_group_refunds_and_cancels_its_paid_orders(deal):
     brand = deal.brand
     owner = BrandStaffFactory(brand=brand, role=BrandRole.OWNER)
