@@ -214,8 +214,12 @@ def erasure_blockers(user: User) -> list[str]:
         if open_requests.exclude(status__in=FINAL_STATUSES).exists():
             reasons.append(_("You have an after-sales request that is still open."))
     wallet = _model("ledger.LedgerAccount").objects.filter(user=user).exclude(balance=0)
-    if wallet.exists():
+    if wallet.filter(balance__lt=0).exists():  # a credit balance: money the distributor holds
         reasons.append(_("Your distributor wallet still holds money: withdraw it first."))
+    elif wallet.exists():  # a debit balance: a claw-back not yet covered by new commission
+        reasons.append(
+            _("Your distributor wallet owes money back for refunded orders: it must be settled first.")
+        )
     return reasons
 
 

@@ -66,6 +66,27 @@ def test_erasure_waits_for_orders_in_progress(client, buyer):
 
 
 @pytest.mark.parametrize(
+    ("balance", "reason"),
+    [(-500, "still holds money: withdraw it first"), (300, "owes money back for refunded orders")],
+)
+def test_erasure_waits_for_a_wallet_that_is_not_settled(balance, reason):
+    """A credit balance is money the distributor holds; a debit one a claw-back it owes."""
+    from fenxiao.ledger.models import AccountCode, LedgerAccount
+
+    distributor = UserFactory()
+    assert privacy.erasure_blockers(distributor) == []
+    LedgerAccount.objects.create(
+        code=AccountCode.COMMISSION_AVAILABLE,
+        brand=SkuFactory().brand,
+        user=distributor,
+        sign_rule="any",
+        balance=balance,
+    )
+    (blocker,) = privacy.erasure_blockers(distributor)
+    assert reason in blocker
+
+
+@pytest.mark.parametrize(
     ("form", "message"),
     [
         ({"password": "wrong", "confirm": "yes"}, "password is not right"),
