@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +50,30 @@ def test_entries_are_immutable():
         JournalEntry.objects.all().delete()
     services.reverse_entry(entry, reason="test")
     assert selectors.balance(AccountCode.GATEWAY_CASH) == 0
+
+
+def test_entries_and_lines_cannot_be_changed_by_sql_either():
+    services.record_payment_received(payment_reference="p1", amount=1000, idempotency_key="pay:1")
+    for statement in (
+        "UPDATE ledger_journalline SET amount = 5",
+        "UPDATE ledger_journalentry SET memo = 'x'",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
+            c.execute(statement)
+    if connection.vendor == "postgresql":
+        for table in ("ledger_journalline", "ledger_journalentry"):
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as c,
+            ):
+                c.execute(f"DELETE FROM {table}")
+    assert sorted(JournalLine.objects.values_list("amount", flat=True)) == [-1000, 1000]
+    assert selectors.trial_balance() == 0 and selectors.balances_match_lines()
 
 
 def test_never_negative_accounts_are_guarded():
