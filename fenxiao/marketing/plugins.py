@@ -199,19 +199,9 @@ def on_order_refunded(order, amount: int) -> None:
         tool.on_refunded(order, amount)
 
 
-def ship_blocker(order) -> str | None:
-    for tool in tools():
-        reason = tool.ship_blocker(order)
-        if reason:
-            return reason
-    return None
-
-
 def ship_blockers(orders: list) -> dict[int, str]:
-    reasons: dict[int, str] = {}
-    for tool in tools():
-        open_orders = [o for o in orders if o.pk not in reasons]
-        if not open_orders:
-            break
-        reasons.update({pk: r for pk, r in tool.ship_blockers(open_orders).items() if r})
-    return reasons
+    return hooks.first_reasons([tool.ship_blockers for tool in tools()], orders)
+
+
+def ship_blocker(order) -> str | None:
+    return ship_blockers([order]).get(order.pk)

@@ -69,29 +69,33 @@ def commissions_of(order) -> dict[int, int]:
     return {k: v for k, v in merged.items() if v}
 
 
-def ship_blocker(order) -> str | None:
-    """The first reason a ``SHIP_BLOCKERS`` hook gives for not shipping ``order`` yet, or None."""
-    for fn in SHIP_BLOCKERS:
-        reason = fn(order)
-        if reason:
-            return str(reason)
-    return None
-
-
-def ship_blockers(orders) -> dict[int, str]:
-    """:func:`ship_blocker` for many orders (a console page): {order id: reason} of the blocked
-    ones.  A hook with a twin registered by :func:`register_batch` (fn(orders) -> {order id:
-    reason}) answers for all of them at once; one without is asked order by order."""
-    orders = list(orders)
+def first_reasons(checks, orders: list) -> dict[int, str]:
+    """{order id: the first reason} of the blocked ``orders``, asking each check (fn(orders) ->
+    {order id: reason or None}) in turn about the orders no earlier check blocked."""
     reasons: dict[int, str] = {}
-    for fn in SHIP_BLOCKERS:
+    for check in checks:
         open_orders = [o for o in orders if o.pk not in reasons]
         if not open_orders:
             break
-        twin = BATCH.get(fn)
-        found = twin(open_orders) if twin else {o.pk: fn(o) for o in open_orders}
-        reasons.update({pk: str(reason) for pk, reason in found.items() if reason})
+        reasons.update({pk: str(reason) for pk, reason in check(open_orders).items() if reason})
     return reasons
+
+
+def ship_blockers(orders) -> dict[int, str]:
+    """Why each of ``orders`` may not ship yet, from the ``SHIP_BLOCKERS`` hooks: {order id: the
+    first reason} of the blocked ones.  A hook with a twin registered by :func:`register_batch`
+    (fn(orders) -> {order id: reason}) answers for a whole console page at once; one without is
+    asked order by order."""
+
+    def check(fn):
+        return BATCH.get(fn) or (lambda some: {o.pk: fn(o) for o in some})
+
+    return first_reasons([check(fn) for fn in SHIP_BLOCKERS], list(orders))
+
+
+def ship_blocker(order) -> str | None:
+    """The first reason a ``SHIP_BLOCKERS`` hook gives for not shipping ``order`` yet, or None."""
+    return ship_blockers([order]).get(order.pk)
 
 
 def units_held(order) -> dict[int, int]:

@@ -3,7 +3,7 @@ allowed, records who and when, and publishes the matching outbox event in the sa
 
 A paid order becomes *cancelled* only one way: it was refunded in full before anything of it
 shipped (a failed group buy, an after-sales refund of everything) — see
-:func:`cancel_if_refunded_in_full`, called by the refund path.  Its ``paid_at`` stays set, so the
+:func:`close_if_refunded_in_full`, called by the refund path.  Its ``paid_at`` stays set, so the
 data cube still counts it as paid once and its refund as a refund.  A paid order that shipped part
 of its units and is then refunded in full becomes *shipped* instead: the rest will not ship."""
 
@@ -100,13 +100,18 @@ def _paid_not_cancellable(order: Order) -> str:
     }
 
 
+def refunded_in_full(order: Order) -> bool:
+    """Everything paid came back."""
+    return order.paid_amount > 0 and order.refunded_amount >= order.paid_amount
+
+
+def _anything_shipped(order: Order) -> bool:
+    return order.lines.filter(shipped_quantity__gt=0).exists()
+
+
 def refunded_in_full_unshipped(order: Order) -> bool:
     """Everything paid came back and no unit of the order has shipped."""
-    return (
-        order.paid_amount > 0
-        and order.refunded_amount >= order.paid_amount
-        and not order.lines.filter(shipped_quantity__gt=0).exists()
-    )
+    return refunded_in_full(order) and not _anything_shipped(order)
 
 
 def release_stock(order: Order, *, held: dict[int, int] | None = None) -> None:
@@ -135,7 +140,7 @@ def cancel_order(order_id: int, *, actor=None, actor_label: str = "consumer", re
     return order
 
 
-def cancel_if_refunded_in_full(order_id: int) -> bool:
+def close_if_refunded_in_full(order_id: int) -> bool:
     """In the refund's transaction: a paid order refunded in full before anything of it shipped
     becomes cancelled (by "system"), its units not yet given back return to stock — once: units
     an after-sales refund already restocked (``UNITS_NOT_TO_SHIP``) are left out, and after-sales
@@ -147,10 +152,10 @@ def cancel_if_refunded_in_full(order_id: int) -> bool:
     for any shipped order, with nothing left to settle) and its unshipped units return to stock,
     so they can no longer be shipped."""
     order = lock_order(order_id)
-    if order.status != S.PAID or not (order.paid_amount > 0 and order.refunded_amount >= order.paid_amount):
+    if order.status != S.PAID or not refunded_in_full(order):
         return False
     held = hooks.units_held(order)
-    if order.lines.filter(shipped_quantity__gt=0).exists():
+    if _anything_shipped(order):
         transition(order, S.SHIPPED, actor_label="system", reason=REST_NOT_SHIPPED)
         release_stock(order, held=held)
         return False

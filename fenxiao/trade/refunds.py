@@ -16,7 +16,7 @@ from fenxiao.payments.services import refund_payment
 from . import hooks
 from .errors import TradeError
 from .models import Order, OrderStatus
-from .orders import cancel_if_refunded_in_full
+from .orders import close_if_refunded_in_full
 
 REFUNDABLE = {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED}
 
@@ -58,7 +58,7 @@ def on_refund_succeeded(refund: Refund) -> None:
     hooks), so it can no longer ship."""
     order_id = int(refund.reference.split(":")[1])
     _record_refund(order_id, refund)
-    cancel_if_refunded_in_full(order_id)
+    close_if_refunded_in_full(order_id)
 
 
 def _record_refund(order_id: int, refund: Refund) -> None:

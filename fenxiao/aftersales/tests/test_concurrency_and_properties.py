@@ -2,12 +2,10 @@
 settlement) and random after-sales paths that must keep the ledger balanced and commissions
 consistent with what was refunded."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +15,7 @@ from fenxiao.aftersales.jobs import auto_approve_requests, auto_receive_returns,
 from fenxiao.aftersales.models import AftersaleRequest, Kind, Status
 from fenxiao.catalog.models import Sku
 from fenxiao.core import clock
+from fenxiao.core.tests.concurrency import run_together
 from fenxiao.distribution.models import Commission
 from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger.models import LedgerAccount
@@ -24,29 +23,6 @@ from fenxiao.trade import fulfilment
 from fenxiao.trade.models import Order
 
 from .factories import scene
-
-
-def _run_together(*fns):
-    """Start the functions in threads at the same moment; each outcome is "ok" or the error."""
-    barrier = threading.Barrier(len(fns))
-    outcomes: list = [None] * len(fns)
-
-    def run(index, fn):
-        try:
-            barrier.wait()
-            fn()
-            outcomes[index] = "ok"
-        except ValidationError as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
 
 
 def _commissions_consistent(order: Order, distributor) -> None:
@@ -77,7 +53,7 @@ def test_two_requests_on_the_same_line_at_once_one_wins_cleanly():
             amount=5000,
         )
 
-    outcomes = _run_together(ask, ask)
+    outcomes = run_together(ask, ask)
     assert outcomes.count("ok") == 1
     (error,) = [o for o in outcomes if o != "ok"]
     assert "already has an open" in error.messages[0]
@@ -106,7 +82,7 @@ def test_refund_racing_completion_and_settlement_stays_consistent(repeat):
         fulfilment.settle(s.order.pk)
 
     first, second = (refund, complete_and_settle) if repeat % 2 else (complete_and_settle, refund)
-    outcomes = _run_together(first, second)
+    outcomes = run_together(first, second)
     assert outcomes == ["ok", "ok"], outcomes
     order = Order.objects.get(pk=s.order.pk)
     assert order.refunded_amount == 10000 and order.settled_at is not None

@@ -1,14 +1,13 @@
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
+from fenxiao.core.tests.concurrency import run_together
 from fenxiao.distribution import services, withdrawals
 from fenxiao.distribution.models import Withdrawal, WithdrawalStatus
 from fenxiao.ledger import selectors as ledger
@@ -55,23 +54,11 @@ def _wallet(member):
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_at_once_cannot_take_the_balance_twice(earned):
     member, _ = earned
-    barrier, outcomes = threading.Barrier(2), []
 
     def ask():
-        try:
-            barrier.wait()
-            withdrawals.request_withdrawal(distributor=member.distributor, brand=member.brand, amount=10000)
-            outcomes.append("ok")
-        except ValidationError as exc:
-            outcomes.append(exc.messages[0])
-        finally:
-            connection.close()
+        withdrawals.request_withdrawal(distributor=member.distributor, brand=member.brand, amount=10000)
 
-    threads = [threading.Thread(target=ask) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = [o if o == "ok" else o.messages[0] for o in run_together(ask, ask)]
     assert sorted(outcomes) == ["You have ¥0.00 available.", "ok"]
     assert Withdrawal.objects.count() == 1 and _wallet(member)["available"] == 0
     assert ledger.trial_balance() == 0
