@@ -381,6 +381,8 @@ def arbitrate(*, staff, request_id: int, outcome: str, amount: int = 0, note: st
             _("A partial refund is more than ¥0.00 and less than the ¥%(max)s requested.")
             % {"max": f"{request.amount / 100:.2f}"}
         )
+    if request.transitions.filter(from_status=S.RETURN_SHIPPED, to_status=S.REJECTED).exists():
+        money.return_received_stock(request)  # the brand rejected goods sent back to it: they stay
     money.pay_refund(request, amount, actor=staff, actor_label="platform", note=note)
     return request
 

@@ -196,6 +196,48 @@ def test_brand_rejects_returned_goods_consumer_withdraws_or_escalates():
     _balanced()
 
 
+def _stock(s):
+    sku = s.sku.__class__.objects.select_related("product").get(pk=s.sku.pk)
+    return sku.stock, sku.product.total_stock
+
+
+@pytest.mark.parametrize("refund_fails_first", [False, True])
+def test_arbitration_for_the_consumer_restocks_goods_the_brand_rejected_once(refund_fails_first):
+    s = scene(quantity=3)
+    s.complete()
+    stock, total = _stock(s)
+    request = _request(s, amount=20000, quantity=2)
+    if refund_fails_first:  # the sandbox refuses the first refund; the timer retries it
+        AftersaleRequest.objects.filter(pk=request.pk).update(request_no="AS-sandbox-fail")
+    services.approve(actor=s.service, request_id=request.pk)
+    services.ship_back(consumer=s.consumer, request_id=request.pk, carrier="中通", tracking_no="ZT1")
+    services.reject(actor=s.service, request_id=request.pk, note="退回的商品有使用痕迹")
+    services.escalate(consumer=s.consumer, request_id=request.pk, note="没有使用过")
+    assert _stock(s) == (stock, total)
+    platform = UserFactory(is_staff=True)
+    services.arbitrate(staff=platform, request_id=request.pk, outcome="full", note="支持退货退款")
+    assert _stock(s) == (stock + 2, total + 2)
+    if refund_fails_first:
+        assert _fresh(request).status == Status.REFUNDING
+        AftersaleRequest.objects.filter(pk=request.pk).update(request_no="AS-ok")
+    sync_refunds()
+    request = _fresh(request)
+    assert request.status == Status.REFUNDED and request.refunded_amount == 20000
+    assert request.stock_returned
+    sync_refunds()
+    with pytest.raises(AftersalesError):  # final
+        services.arbitrate(staff=platform, request_id=request.pk, outcome="full", note="again")
+    assert _stock(s) == (stock + 2, total + 2)
+    # goods never sent back: refunded by arbitration, but not stock again
+    kept = _request(s, amount=10000, quantity=1)
+    services.reject(actor=s.service, request_id=kept.pk, note="no")
+    services.escalate(consumer=s.consumer, request_id=kept.pk)
+    services.arbitrate(staff=platform, request_id=kept.pk, outcome="full", note="decided")
+    assert _fresh(kept).status == Status.REFUNDED and not _fresh(kept).stock_returned
+    assert _stock(s) == (stock + 2, total + 2)
+    _balanced()
+
+
 @pytest.mark.parametrize("outcome", ["full", "deny"])
 def test_arbitration_full_or_deny(outcome):
     s = scene(quantity=1)
