@@ -8,8 +8,8 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self) -> None:
-        from fenxiao.trade import hooks
+        from fenxiao.trade import extensions
 
-        from .money import units_not_to_ship
+        from .order_extension import AftersalesExtension
 
-        hooks.register(hooks.UNITS_NOT_TO_SHIP, units_not_to_ship)
+        extensions.register(AftersalesExtension())

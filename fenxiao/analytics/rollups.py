@@ -1,4 +1,5 @@
-"""Incremental maintenance of the cube: one outbox subscriber per topic, idempotent per event.
+"""Incremental maintenance of the cube: one outbox subscriber per topic (registered in ``jobs``),
+idempotent per event.
 
 Every handler first records the event id in ``AppliedEvent`` (unique), in the delivery job's
 transaction: an event delivered twice — or already inside the last rebuild (``CubeState``
@@ -16,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fenxiao.core.events import subscribe
 from fenxiao.core.models import OutboxEvent
 
 from .models import Applied, CubeState, DailyCustomer, DailyStat, DailyVisitor, Dim
@@ -99,7 +99,6 @@ def first_time(event: OutboxEvent) -> bool:
     return claim(f"event:{event.pk}")
 
 
-@subscribe("order.created", name="analytics.order_created")
 def on_order_created(event: OutboxEvent) -> None:
     from fenxiao.trade.models import Order
 
@@ -122,7 +121,6 @@ def on_order_created(event: OutboxEvent) -> None:
     )
 
 
-@subscribe("order.paid", name="analytics.order_paid")
 def on_order_paid(event: OutboxEvent) -> None:
     from fenxiao.distribution.models import Commission
     from fenxiao.trade.models import Order
@@ -162,7 +160,6 @@ def on_order_paid(event: OutboxEvent) -> None:
         )
 
 
-@subscribe("order.refunded", name="analytics.order_refunded")
 def on_order_refunded(event: OutboxEvent) -> None:
     from fenxiao.trade.models import Order
 
@@ -189,14 +186,6 @@ def refunds_of(order_id: int):
     ).order_by("id")
 
 
-def publish_refunded(order, amount: int) -> None:
-    """trade.hooks.REFUNDED: announce the refund in the refund's own transaction."""
-    from fenxiao.core.events import publish
-
-    publish("order.refunded", {"order_id": order.pk, "brand_id": order.brand_id}, aggregate=order.reference)
-
-
-@subscribe("share.visited", name="analytics.share_visited")
 def on_share_visited(event: OutboxEvent) -> None:
     from fenxiao.distribution.models import Visit
 
@@ -217,7 +206,6 @@ def on_share_visited(event: OutboxEvent) -> None:
     )
 
 
-@subscribe("share.created", name="analytics.share_created")
 def on_share_created(event: OutboxEvent) -> None:
     from fenxiao.distribution.models import ShareLink
 
@@ -232,7 +220,6 @@ def on_share_created(event: OutboxEvent) -> None:
     )
 
 
-@subscribe("withdrawal.paid", name="analytics.withdrawal_paid")
 def on_withdrawal_paid(event: OutboxEvent) -> None:
     from fenxiao.distribution.models import Withdrawal
 
@@ -247,7 +234,6 @@ def on_withdrawal_paid(event: OutboxEvent) -> None:
     )
 
 
-@subscribe("member.created", name="analytics.member_created")
 def on_member_created(event: OutboxEvent) -> None:
     from django.apps import apps
 

@@ -21,7 +21,7 @@ from fenxiao.accounts.models import BrandStaff
 from fenxiao.accounts.roles import Perm
 from fenxiao.core.money import MoneyFormatError, parse_yuan
 
-from . import services
+from . import price_band, services
 from .models import Category, Product, ProductStatus
 
 
@@ -216,7 +216,7 @@ def _check_row(
             spec_values[row[n]] = row.get(v, "")
     if retail is not None:
         try:
-            services.check_price_band(_("row %(row)d") % {"row": index}, retail, pmin, pmax)
+            price_band.check_band(_("row %(row)d") % {"row": index}, retail, pmin, pmax)
         except ValidationError as exc:
             for message in exc.messages:
                 error("retail_price", message)

@@ -1,8 +1,8 @@
 """Catalog writes.  Every function takes the acting brand staff member (``actor``), checks its
 role allows the change and that every object belongs to its brand, and runs in one transaction.
 
-The price rule ``0 < price_min <= retail_price <= price_max`` is checked here with a message a
-person understands, and again by the database's check constraints.
+The price rule ``0 < price_min <= retail_price <= price_max`` is ``price_band.check_band``, with a
+message a person understands, backed by the database's check constraints.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from fenxiao.accounts.models import BrandStaff
 from fenxiao.accounts.roles import Perm
-from fenxiao.core.money import format_yuan
 
+from . import price_band
 from .images import image_files
 from .models import Category, Product, ProductImage, ProductStatus, Sku
 from .stock_events import stock_changed
@@ -50,36 +50,6 @@ def _require(actor: BrandStaff, permission: str) -> None:
         )
 
 
-def check_price_band(
-    label: str, retail: int, price_min: int | None, price_max: int | None
-) -> tuple[int, int]:
-    """The band to store, defaulting to the retail price; ValidationError naming the SKU if wrong."""
-    price_min = retail if price_min is None else price_min
-    price_max = retail if price_max is None else price_max
-    problems = []
-    if retail <= 0:
-        problems.append(_("%(sku)s: the retail price must be above ¥0.00.") % {"sku": label})
-    if price_min <= 0:
-        problems.append(_("%(sku)s: the lowest distributor price must be above ¥0.00.") % {"sku": label})
-    if price_min > retail:
-        problems.append(
-            _(
-                "%(sku)s: the lowest distributor price ¥%(min)s must not be above the retail price ¥%(retail)s."
-            )
-            % {"sku": label, "min": format_yuan(price_min), "retail": format_yuan(retail)}
-        )
-    if price_max < retail:
-        problems.append(
-            _(
-                "%(sku)s: the highest distributor price ¥%(max)s must not be below the retail price ¥%(retail)s."
-            )
-            % {"sku": label, "max": format_yuan(price_max), "retail": format_yuan(retail)}
-        )
-    if problems:
-        raise ValidationError(problems)
-    return price_min, price_max
-
-
 def _check_stock(label: str, stock: int) -> None:
     if stock < 0:
         raise ValidationError(_("%(sku)s: stock cannot be negative.") % {"sku": label})
@@ -106,12 +76,14 @@ def validate_skus(spec_names: Sequence[str], skus: Sequence[SkuInput]) -> None:
         if key in keys:
             raise ValidationError(_("Two SKUs have the same specs: %(sku)s.") % {"sku": sku.label})
         keys.add(key)
-        check_price_band(sku.label, sku.retail_price, sku.price_min, sku.price_max)
+        price_band.check_band(sku.label, sku.retail_price, sku.price_min, sku.price_max)
         _check_stock(sku.label, sku.stock)
 
 
 def _write_sku(product: Product, data: SkuInput, existing: Sku | None) -> Sku:
-    price_min, price_max = check_price_band(data.label, data.retail_price, data.price_min, data.price_max)
+    price_min, price_max = price_band.check_band(
+        data.label, data.retail_price, data.price_min, data.price_max
+    )
     sku = existing or Sku(product=product, brand_id=product.brand_id)
     sku.spec_values = {k: str(v).strip() for k, v in data.spec_values.items()}
     sku.spec_key = Sku.make_spec_key(sku.spec_values)
@@ -216,7 +188,7 @@ def _replace_skus(actor: BrandStaff, product: Product, skus: Sequence[SkuInput])
         if existing is not None:
             if (existing.retail_price, existing.price_min, existing.price_max) != (
                 data.retail_price,
-                *check_price_band(data.label, data.retail_price, data.price_min, data.price_max),
+                *price_band.check_band(data.label, data.retail_price, data.price_min, data.price_max),
             ):
                 _require(actor, Perm.CATALOG_PRICE)
             if existing.stock != data.stock:
@@ -291,7 +263,7 @@ def bulk_update_skus(*, actor: BrandStaff, changes: Sequence[SkuChange]) -> list
         pmin = sku.price_min if change.price_min is None else change.price_min
         pmax = sku.price_max if change.price_max is None else change.price_max
         try:
-            check_price_band(label, retail, pmin, pmax)
+            price_band.check_band(label, retail, pmin, pmax)
             if change.stock is not None:
                 _check_stock(label, change.stock)
         except ValidationError as exc:

@@ -11,4 +11,4 @@ class CoreConfig(AppConfig):
 
         from . import events  # noqa: F401 — registers the event-delivery job
 
-        autodiscover_modules("jobs", "handlers")
+        autodiscover_modules("jobs")

@@ -1,5 +1,5 @@
 """Registered job handlers, timers and event subscribers (filled at import of each app's
-``jobs.py`` / ``handlers.py``, see ``CoreConfig.ready``)."""
+``jobs.py``, see ``CoreConfig.ready``)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,8 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self) -> None:
-        from . import integration
+        from fenxiao.trade import extensions
 
-        integration.register()
+        from .order_extension import CrmExtension
+
+        extensions.register(CrmExtension())

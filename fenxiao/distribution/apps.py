@@ -8,7 +8,12 @@ class DistributionConfig(AppConfig):
     verbose_name = _("Distribution")
 
     def ready(self) -> None:
-        from . import commissions, signals, withdrawals  # noqa: F401 — signal receivers
+        from fenxiao.payments import purposes
+        from fenxiao.trade import extensions
 
-        commissions.register()
-        withdrawals.register()
+        from . import signals  # noqa: F401 — a SKU's band, a visitor signing in (not the order path)
+        from .order_extension import DistributionExtension
+        from .withdrawals import WithdrawalPayouts
+
+        extensions.register(DistributionExtension())
+        purposes.register(WithdrawalPayouts())

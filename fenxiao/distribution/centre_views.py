@@ -28,8 +28,8 @@ from .models import (
     StoreSkuPrice,
     Withdrawal,
 )
-from .pending import pending_code
 from .posters import render_poster
+from .share_cookies import pending_code
 
 
 def _error(request: HttpRequest, exc: Exception) -> None:

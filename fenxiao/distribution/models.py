@@ -274,7 +274,9 @@ class Commission(models.Model):
     base_amount = models.PositiveIntegerField(
         help_text="paid price of the goods, after discounts, without shipping"
     )
-    rate_bps = models.PositiveIntegerField()
+    rate_bps = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the rate applied; empty when its lines applied different rates"
+    )
     amount = models.PositiveIntegerField()
     reversed_amount = models.PositiveIntegerField(default=0)
     status = models.CharField(
@@ -295,6 +297,31 @@ class Commission(models.Model):
 
     def __str__(self) -> str:
         return f"L{self.level} {self.amount} for {self.order_id}"
+
+
+class CommissionLine(models.Model):
+    """The part of a level-1 commission one order line earned, at the rate applied to it (the
+    product's override rate, the distributor's level rate or the program's)."""
+
+    commission = models.ForeignKey(Commission, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("trade.OrderLine", on_delete=models.PROTECT, related_name="+")
+    base_amount = models.PositiveIntegerField()
+    rate_bps = models.PositiveIntegerField()
+    amount = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["commission", "order_line"], name="one_commission_line_per_line"),
+            models.CheckConstraint(
+                condition=Q(rate_bps__lte=10000), name="commission_line_rate_at_most_100pct"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__lte=F("base_amount")), name="commission_line_within_base"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} at {self.rate_bps} bps of line {self.order_line_id}"
 
 
 class WithdrawalStatus(models.TextChoices):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from . import pending, services
+from . import services, share_cookies
 from .models import LinkKind, ShareLink
 
 
 def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
     """One indexed lookup, one visit row (with its outbox event), the link remembered in a signed
-    cookie for binding at sign-in (no session is created: see ``pending``), 302."""
+    cookie for binding at sign-in (no session is created: see ``share_cookies``), 302."""
     link = (
         ShareLink.objects.filter(code=code)
         .only("pk", "code", "kind", "brand_id", "distributor_id", "product_id")
@@ -19,7 +19,7 @@ def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
     )
     if link is None:
         raise Http404("This share link does not exist.")
-    visitor, new_visitor = pending.visitor_id(request)
+    visitor, new_visitor = share_cookies.visitor_id(request)
     services.record_visit(link=link, visitor=request.user, session_key=visitor)
     if link.kind == LinkKind.PRODUCT and link.product_id:
         response = redirect("shop:product", link.product_id)
@@ -27,4 +27,4 @@ def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
         response = redirect(f"/accounts/signup/?next=/&invite={link.code}")
     else:
         response = redirect("distribution:micro_store", link.code)
-    return pending.remember(response, code=link.code, visitor=visitor, new_visitor=new_visitor)
+    return share_cookies.remember(response, code=link.code, visitor=visitor, new_visitor=new_visitor)

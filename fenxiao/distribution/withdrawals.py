@@ -15,12 +15,12 @@ from fenxiao.core.events import publish
 from fenxiao.core.money import apply_bps, format_yuan
 from fenxiao.ledger import selectors as ledger_selectors
 from fenxiao.ledger import services as ledger
-from fenxiao.payments.hooks import register_payment_handler
 from fenxiao.payments.models import Transfer
+from fenxiao.payments.purposes import PaymentPurpose
 from fenxiao.payments.services import create_transfer
 
 from .models import DistributorMembership, Withdrawal, WithdrawalStatus
-from .services import program_for
+from .programs import program_for
 
 PURPOSE = "withdrawal"
 
@@ -154,9 +154,9 @@ def on_transfer_failed(transfer: Transfer) -> None:
     )
 
 
-def register() -> None:
-    register_payment_handler(
-        PURPOSE,
-        on_transfer_succeeded=on_transfer_succeeded,
-        on_transfer_failed=on_transfer_failed,
-    )
+class WithdrawalPayouts(PaymentPurpose):
+    """How a withdrawal's transfer ended (registered in ``DistributionConfig.ready``)."""
+
+    purpose = PURPOSE
+    on_transfer_succeeded = staticmethod(on_transfer_succeeded)
+    on_transfer_failed = staticmethod(on_transfer_failed)

@@ -26,13 +26,11 @@ withdrawal failed           Dr commission_withdrawing / Cr commission_available
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from fenxiao.accounts.models import Brand
-from fenxiao.core.money import allocate
 
 from .models import SIGN_RULES, AccountCode, JournalEntry, JournalLine, LedgerAccount, SignRule
 
@@ -204,24 +202,6 @@ def record_order_settlement(
     )
 
 
-@dataclass(frozen=True)
-class RefundSplit:
-    brand_part: int
-    fee_part: int
-    commission_parts: dict[int, int]
-
-
-def split_refund(*, amount: int, brand_part: int, fee: int, commissions: Mapping[int, int]) -> RefundSplit:
-    """Spread a refund over what a settlement paid out (brand, fee, each commission), pro rata by
-    largest remainder; the parts add up to ``amount`` exactly."""
-    keys = list(commissions)
-    weights = [brand_part, fee, *(commissions[k] for k in keys)]
-    parts = allocate(amount, weights)
-    return RefundSplit(
-        brand_part=parts[0], fee_part=parts[1], commission_parts=dict(zip(keys, parts[2:], strict=True))
-    )
-
-
 def record_refund(
     *,
     refund_reference: str,
@@ -234,7 +214,8 @@ def record_refund(
 ) -> JournalEntry:
     """Money going back to the consumer.  Before settlement it leaves clearing (reverse any pending
     commission first with :func:`record_commission_reversal`); after settlement it is taken from
-    brand payable, the fee and the commissions (claw-back) in the given parts."""
+    brand payable, the fee and the commissions (claw-back) in the given parts (the split is
+    ``trade.refund_split``'s rule; the brand's part is what is left)."""
     if not settled:
         lines = [(_clearing(), amount), (_cash(), -amount)]
     else:

@@ -8,6 +8,17 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
 
     def ready(self) -> None:
-        from . import plugins, signals, tools  # noqa: F401  (tools register themselves; cache receivers)
+        from fenxiao.trade import extensions
 
-        plugins.install()
+        from . import (
+            plugins,
+            signals,  # noqa: F401 — forget cached offers when they change (not the order path)
+        )
+        from .coupons import CouponTool
+        from .flash import FlashSaleTool
+        from .groups import GroupBuyTool
+        from .order_extension import MarketingExtension
+        from .promotions import PromotionTool
+
+        plugins.install(FlashSaleTool, GroupBuyTool, PromotionTool, CouponTool)
+        extensions.register(MarketingExtension())

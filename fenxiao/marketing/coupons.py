@@ -26,9 +26,9 @@ from fenxiao.crm.models import Member
 from fenxiao.crm.segments import members_in_segment
 from fenxiao.trade.errors import TradeError
 
-from .common import int_list, require_manage, signed_in
 from .models import Audience, Coupon, CouponKind, MemberCoupon, MemberCouponStatus
-from .plugins import MarketingTool, register
+from .permissions import chosen_ids, require_manage, signed_in
+from .plugins import MarketingTool
 
 
 def in_audience(coupon: Coupon, consumer) -> bool:
@@ -139,7 +139,6 @@ def line_applies(coupon: Coupon, line) -> bool:
     return not (coupon.category_ids and product.category_id not in coupon.category_ids)
 
 
-@register
 class CouponTool(MarketingTool):
     """``options["coupons"]``: the member coupon ids the buyer chose (any brand's)."""
 
@@ -147,7 +146,7 @@ class CouponTool(MarketingTool):
     position = 30
 
     def _chosen(self, order, consumer) -> list[MemberCoupon]:
-        ids = int_list(order.options.get("coupons"))
+        ids = chosen_ids(order.options.get("coupons"))
         if not ids or not signed_in(consumer):
             return []
         found = {

@@ -23,9 +23,9 @@ from fenxiao.core import clock
 from fenxiao.trade.errors import TradeError
 from fenxiao.trade.models import OrderStatus
 
-from .common import signed_in
 from .models import FlashClaim, FlashQuota, FlashSale
-from .plugins import MarketingTool, register
+from .permissions import signed_in
+from .plugins import MarketingTool
 
 
 def _chosen_sale(order) -> int | None:
@@ -35,7 +35,6 @@ def _chosen_sale(order) -> int | None:
         return None
 
 
-@register
 class FlashSaleTool(MarketingTool):
     name = "flash"
     position = 20

@@ -29,9 +29,9 @@ from fenxiao.core.jobs import enqueue, job
 from fenxiao.trade.errors import TradeError
 from fenxiao.trade.models import Order, OrderStatus
 
-from .common import signed_in
 from .models import Group, GroupDeal, GroupSeat, GroupStatus
-from .plugins import MarketingTool, register
+from .permissions import signed_in
+from .plugins import MarketingTool
 
 REFUND_JOB = "marketing.refund_group_order"
 
@@ -46,7 +46,6 @@ def _choice(order) -> tuple[int | None, int | None]:
     return deal, group
 
 
-@register
 class GroupBuyTool(MarketingTool):
     name = "group"
     position = 21

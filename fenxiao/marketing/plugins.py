@@ -2,11 +2,10 @@
 
 A marketing tool is one class: it says which order lines it applies to and how much it takes off
 each (at its fixed position in the pricing pipeline), and what it reserves or releases when an
-order is placed, paid, cancelled or refunded.  Register it with :func:`register` and it is
-called by ``fenxiao.trade.pricing`` (through ``ADJUSTERS``) and by the order lifecycle hooks
-(``fenxiao.trade.hooks``)::
+order is placed, paid, cancelled or refunded.  ``MarketingConfig.ready`` installs the tools
+(:func:`install`); the marketing app's one order extension (``order_extension.py``) turns each
+into a step of the pricing pipeline and calls them at each step of the order's life::
 
-    @register
     class BirthdayTenOff(MarketingTool):
         name = "birthday"
         position = 25                       # after promotions (20), before coupons (30)
@@ -19,25 +18,26 @@ called by ``fenxiao.trade.pricing`` (through ``ADJUSTERS``) and by the order lif
 
 Price order (documented, fixed; lower runs first, each sees the lines' ``paid`` after the
 earlier positions): member price (10, CRM) → promotions (20: flash sale 20, group price 21,
-full reduction 22) → coupons (30) → points (40, CRM).  The CRM's two adjusters are part of the
-same pipeline: :func:`install` wraps them so that their per-line parts are recorded too.
+full reduction 22) → coupons (30) → points (40, CRM).  The CRM's two steps are part of the same
+pipeline (``trade.extensions.price_adjusters``).
 
-Every discount is attributed to the line that received it: the framework adds each tool's
-per-line parts to ``PricedLine.discount`` (which becomes ``OrderLine.discount`` and so the
-commission base ``OrderLine.paid_amount``) and writes one :class:`~.models.LineDiscount` row per
-(line, tool) when the order is placed.  A part is never more than what the line still costs.
+Every discount is attributed to the line that received it: each tool's per-line parts are added
+to ``PricedLine.discount`` (which becomes ``OrderLine.discount`` and so the commission base
+``OrderLine.paid_amount``), pricing records them per step (``PricedOrder.adjustments["lines"]``)
+and the extension writes one :class:`~.models.LineDiscount` row per (line, step) when the order is
+placed.  A part is never more than what the line still costs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
-from fenxiao.core import clock
-from fenxiao.trade import hooks, pricing
-from fenxiao.trade.pricing import PricedLine, PricedOrder
+from django.core.exceptions import ImproperlyConfigured
 
-LINES_KEY = "lines"  # order.adjustments["lines"][tool name] = {line index: fen}
+from fenxiao.core import clock
+from fenxiao.trade import pricing
+from fenxiao.trade.extensions import PriceAdjuster
+from fenxiao.trade.pricing import PricedLine, PricedOrder
 
 
 class MarketingTool:
@@ -85,14 +85,15 @@ class MarketingTool:
 TOOLS: dict[str, MarketingTool] = {}
 
 
-def register(cls: type[MarketingTool]) -> type[MarketingTool]:
-    """Register a tool class (usable as a decorator); registering the same name twice replaces it."""
-    tool = cls()
-    if not tool.name or tool.position <= 0:
-        raise ValueError(f"{cls.__name__} needs a name and a positive position")
-    TOOLS[tool.name] = tool
-    _register_adjuster(tool)
-    return cls
+def install(*tool_classes: type[MarketingTool]) -> None:
+    """Register the tools (once, from ``MarketingConfig.ready``); a name used twice is refused."""
+    for cls in tool_classes:
+        tool = cls()
+        if not tool.name or tool.position <= 0:
+            raise ImproperlyConfigured(f"{cls.__name__} needs a name and a positive position")
+        if tool.name in TOOLS and type(TOOLS[tool.name]) is not cls:
+            raise ImproperlyConfigured(f"two marketing tools are named {tool.name!r}")
+        TOOLS[tool.name] = tool
 
 
 def tools() -> list[MarketingTool]:
@@ -100,108 +101,21 @@ def tools() -> list[MarketingTool]:
 
 
 def pipeline() -> list[tuple[int, str]]:
-    """The pricing pipeline as it runs: (position, name), lowest first."""
-    return [(position, name) for position, name, _ in pricing.ADJUSTERS]
+    """The whole pricing pipeline as it runs (the CRM's steps included): (position, name)."""
+    return pricing.pipeline()
 
 
-def _add_parts(order: PricedOrder, name: str, parts: dict[int, int]) -> None:
-    recorded = order.adjustments.setdefault(LINES_KEY, {}).setdefault(name, {})
-    for index, fen in parts.items():
-        line = order.lines[index]
-        fen = max(0, min(int(fen), line.paid))
-        if fen:
-            line.discount += fen
-            recorded[index] = recorded.get(index, 0) + fen
+def adjuster(tool: MarketingTool) -> PriceAdjuster:
+    """The tool as a step of the pricing pipeline: its per-line parts, each at most what the line
+    still costs, become line discounts (pricing records them per tool)."""
 
-
-def _tool_adjuster(tool: MarketingTool) -> Callable:
     def adjust(orders: list[PricedOrder], consumer) -> None:
         now = clock.now()
         for order in orders:
-            _add_parts(order, tool.name, tool.adjust(order, consumer, now) or {})
+            for index, fen in (tool.adjust(order, consumer, now) or {}).items():
+                line = order.lines[index]
+                line.discount += max(0, min(int(fen), line.paid))
 
-    adjust.marketing_recorded = True
-    return adjust
-
-
-def _register_adjuster(tool: MarketingTool) -> None:
-    pricing.ADJUSTERS[:] = [entry for entry in pricing.ADJUSTERS if entry[1] != tool.name]
-    pricing.register_adjuster(tool.position, tool.name, _tool_adjuster(tool))
-
-
-def _recording(name: str, fn: Callable) -> Callable:
-    """Wrap an adjuster written without this interface (the CRM's member price and points): its
-    per-line parts are measured and recorded like a tool's."""
-
-    def adjust(orders: list[PricedOrder], consumer) -> None:
-        before = [[line.discount for line in order.lines] for order in orders]
-        fn(orders, consumer)
-        for order, previous in zip(orders, before, strict=True):
-            parts = {
-                i: line.discount - was
-                for i, (line, was) in enumerate(zip(order.lines, previous, strict=True))
-            }
-            recorded = order.adjustments.setdefault(LINES_KEY, {}).setdefault(name, {})
-            for index, fen in parts.items():
-                if fen > 0:
-                    recorded[index] = recorded.get(index, 0) + fen
-
-    adjust.marketing_recorded = True
-    adjust.wrapped = fn
-    return adjust
-
-
-def install() -> None:
-    """Called once from ``MarketingConfig.ready``: record every adjuster's per-line parts and
-    connect the tools to the order lifecycle hooks."""
-    pricing.ADJUSTERS[:] = [
-        (position, name, fn if getattr(fn, "marketing_recorded", False) else _recording(name, fn))
-        for position, name, fn in pricing.ADJUSTERS
-    ]
-    hooks.register(hooks.ORDER_PLACED, on_order_placed)
-    hooks.register(hooks.ORDER_PAID, on_order_paid)
-    hooks.register(hooks.CANCELLED, on_order_cancelled)
-    hooks.register(hooks.REFUNDED, on_order_refunded)
-    hooks.register(hooks.SHIP_BLOCKERS, ship_blocker)
-    hooks.register_batch(ship_blocker, ship_blockers)
-
-
-def on_order_placed(order, priced_order: PricedOrder) -> None:
-    from .models import LineDiscount
-
-    lines = list(order.lines.order_by("id"))
-    rows = []
-    for name, parts in priced_order.adjustments.get(LINES_KEY, {}).items():
-        tool = TOOLS.get(name)
-        reference = getattr(tool, "reference_for", lambda _o: "")(priced_order) if tool else ""
-        for index, fen in parts.items():
-            if fen:
-                rows.append(
-                    LineDiscount(order=order, line=lines[index], tool=name, reference=reference, amount=fen)
-                )
-    LineDiscount.objects.bulk_create(rows)
-    for tool in tools():
-        tool.on_placed(order, priced_order)
-
-
-def on_order_paid(order) -> None:
-    for tool in tools():
-        tool.on_paid(order)
-
-
-def on_order_cancelled(order) -> None:
-    for tool in tools():
-        tool.on_cancelled(order)
-
-
-def on_order_refunded(order, amount: int) -> None:
-    for tool in tools():
-        tool.on_refunded(order, amount)
-
-
-def ship_blockers(orders: list) -> dict[int, str]:
-    return hooks.first_reasons([tool.ship_blockers for tool in tools()], orders)
-
-
-def ship_blocker(order) -> str | None:
-    return ship_blockers([order]).get(order.pk)
+    adjust.__qualname__ = f"{type(tool).__qualname__}.adjust"
+    adjust.__module__ = type(tool).__module__
+    return PriceAdjuster(position=tool.position, name=tool.name, adjust=adjust)

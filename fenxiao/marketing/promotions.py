@@ -13,9 +13,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from fenxiao.core.money import allocate
+from fenxiao.trade.pricing import LINE_PARTS
 
 from .models import Promotion
-from .plugins import LINES_KEY, MarketingTool, register
+from .plugins import MarketingTool
 
 SPECIAL_PRICE_TOOLS = ("flash", "group")
 
@@ -49,7 +50,6 @@ def tier_off(tiers: list[list[int]], base: int) -> int:
     return min(off, base)
 
 
-@register
 class PromotionTool(MarketingTool):
     name = "promotion"
     position = 22
@@ -60,7 +60,7 @@ class PromotionTool(MarketingTool):
     def adjust(self, order, consumer, now) -> dict[int, int]:
         special = set()
         for tool in SPECIAL_PRICE_TOOLS:
-            special.update(order.adjustments.get(LINES_KEY, {}).get(tool, {}))
+            special.update(order.adjustments.get(LINE_PARTS, {}).get(tool, {}))
         if getattr(order, "_marketing_special", None):
             special.update(order._marketing_special)
         best: tuple[int, Promotion | None, list[int]] = (0, None, [])

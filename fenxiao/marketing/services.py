@@ -11,8 +11,8 @@ from fenxiao.accounts.models import BrandStaff
 from fenxiao.catalog.models import Product, Sku
 from fenxiao.crm.models import MemberLevel, Segment
 
-from .common import require_manage
 from .models import Audience, Coupon, CouponKind, FlashSale, GroupDeal, Promotion
+from .permissions import require_manage
 from .promotions import clean_tiers
 
 TOOL_MODELS = {"coupon": Coupon, "promotion": Promotion, "flash": FlashSale, "group": GroupDeal}

@@ -8,6 +8,8 @@ class OpenApiConfig(AppConfig):
     verbose_name = _("Open platform")
 
     def ready(self) -> None:
-        from . import event_hooks
+        from fenxiao.trade import extensions
 
-        event_hooks.register()
+        from .order_extension import OpenApiExtension
+
+        extensions.register(OpenApiExtension())

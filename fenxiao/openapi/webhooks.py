@@ -1,6 +1,6 @@
 """Webhook deliveries.
 
-The outbox delivers every event to :func:`fan_out` (a subscriber to ``*``), which writes one
+The outbox delivers every event to :func:`fan_out` (a subscriber to ``*``, registered in ``jobs``), which writes one
 :class:`WebhookDelivery` per matching subscription of the event's brand and a send job for it, in
 the same transaction as the worker's completion of the event (so exactly once).  The send job
 POSTs the fixed body, signed; a failure raises so the worker retries it with exponential back-off
@@ -22,8 +22,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from fenxiao.core import clock
-from fenxiao.core.events import subscribe
-from fenxiao.core.jobs import backoff, enqueue, job
+from fenxiao.core.jobs import backoff, enqueue
 from fenxiao.core.models import OutboxEvent
 
 from . import signing
@@ -62,7 +61,6 @@ def event_body(event: OutboxEvent) -> str:
     )
 
 
-@subscribe("*", name="openapi.webhooks")
 def fan_out(event: OutboxEvent) -> None:
     brand_id = event.payload.get("brand_id") if isinstance(event.payload, dict) else None
     if not brand_id:
@@ -102,7 +100,6 @@ def _headers(delivery: WebhookDelivery, secret: str) -> dict[str, str]:
     }
 
 
-@job(SEND_JOB, max_attempts=60, atomic=False)
 def send_webhook(payload: dict) -> None:
     """Runs outside a transaction (no lock held while the receiver answers)."""
     delivery = (

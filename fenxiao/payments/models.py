@@ -1,6 +1,6 @@
 """Payments, refunds and the notifications that moved them.  The payments app knows nothing of
 orders: a payment has a ``purpose`` (e.g. "checkout") and a ``reference`` (e.g. "checkout:12"),
-and the domain that asked for it reacts through hooks (``fenxiao.payments.hooks``)."""
+and the domain that asked for it reacts through its ``PaymentPurpose`` (``fenxiao.payments.purposes``)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from fenxiao.core import clock
 
 from .gateways.base import InvalidNotification, PaymentAction
-from .hooks import handler_for
 from .models import (
     BrandPaymentSetting,
     NotificationLog,
@@ -28,6 +27,7 @@ from .models import (
     TransferStatus,
     WechatIdentity,
 )
+from .purposes import handler_for
 from .registry import default_gateway_name, gateway_for_brands, get_gateway
 
 log = logging.getLogger("fenxiao.payments")
@@ -94,9 +94,7 @@ def _apply_success(payment_id: int, *, amount: int, transaction_id: str, paid_at
     payment.provider_transaction_id = transaction_id
     payment.paid_at = paid_at or clock.now()
     payment.save(update_fields=["status", "provider_transaction_id", "paid_at"])
-    handler = handler_for(payment.purpose)
-    if handler and handler.on_succeeded:
-        handler.on_succeeded(payment)
+    handler_for(payment.purpose).on_succeeded(payment)
     return payment
 
 
@@ -279,9 +277,8 @@ def _finish_refund(
             refunded_amount=F("refunded_amount") + refund.amount
         )
         refund.payment.refresh_from_db()
-        if handler and handler.on_refund_succeeded:
-            handler.on_refund_succeeded(refund)
-    elif handler and handler.on_refund_failed:
+        handler.on_refund_succeeded(refund)
+    else:
         handler.on_refund_failed(refund)
     return refund
 
@@ -335,9 +332,10 @@ def _finish_transfer(transfer: Transfer, result) -> Transfer:
     transfer.finished_at = clock.now()
     transfer.save(update_fields=["status", "provider_transfer_id", "failure_reason", "finished_at"])
     handler = handler_for(purpose)
-    callback = handler and (handler.on_transfer_succeeded if result.succeeded else handler.on_transfer_failed)
-    if callback:
-        callback(transfer)
+    if result.succeeded:
+        handler.on_transfer_succeeded(transfer)
+    else:
+        handler.on_transfer_failed(transfer)
     return transfer
 
 

@@ -8,6 +8,13 @@ class TradeConfig(AppConfig):
     verbose_name = _("Trade")
 
     def ready(self) -> None:
-        from .payment_handlers import register
+        from fenxiao.catalog import price_display
+        from fenxiao.payments import purposes
 
-        register()
+        from . import extensions
+        from .payment_handlers import CheckoutPayments
+
+        purposes.register(CheckoutPayments())
+        # The product page (catalog) asks trade, the one source of visitor prices, which asks
+        # the order extensions (distribution's store prices).
+        price_display.register_price_source(extensions.visitor_unit_prices)

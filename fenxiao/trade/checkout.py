@@ -13,11 +13,11 @@ from fenxiao.core import clock
 from fenxiao.core.events import publish
 from fenxiao.payments.services import create_payment
 
-from . import hooks, pricing
-from .attribution import Attribution, attribution_for
+from . import extensions, pricing
 from .cart import buyable_sku, check_quantity
 from .conf import unpaid_timeout
 from .errors import TradeError
+from .extensions import Attribution
 from .models import Address, CartItem, Checkout, Order, OrderLine
 
 PAYMENT_PURPOSE = "checkout"
@@ -47,7 +47,7 @@ def price_for(
     attributions: dict[int, Attribution] = {}
     for sku, _quantity in items:
         if sku.brand_id not in attributions:
-            attributions[sku.brand_id] = attribution_for(consumer=consumer, brand=sku.product.brand)
+            attributions[sku.brand_id] = extensions.attribute(consumer=consumer, brand=sku.product.brand)
     unit_prices = {k: v for a in attributions.values() for k, v in a.unit_prices.items()}
     priced = pricing.price(
         items, consumer=consumer, province=province, unit_prices=unit_prices, options=options
@@ -56,7 +56,7 @@ def price_for(
 
 
 def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
-    """Hooks read ``order.lines.all()``: hand them the rows just written, as ``prefetch_related``
+    """Extensions read ``order.lines.all()``: hand them the rows just written, as ``prefetch_related``
     would (a chained ``filter``/``order_by`` still queries the database)."""
     queryset = OrderLine.objects.filter(order=order)
     queryset._result_cache = lines
@@ -135,8 +135,7 @@ def place_order(
             ]
         )
         _remember_lines(order, lines)
-        for hook in hooks.ORDER_PLACED:
-            hook(order, priced_order)
+        extensions.placed(order, priced_order)
         publish(
             "order.created",
             {"order_id": order.pk, "order_no": order.order_no, "brand_id": order.brand_id},

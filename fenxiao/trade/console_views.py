@@ -17,14 +17,14 @@ from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
 from fenxiao.core.money import format_yuan
 
-from . import fulfilment, hooks, selectors
+from . import extensions, fulfilment, selectors
 from .forms import OrderFilterForm, ShipForm
 from .models import OrderStatus
 
 
 def _ship_blocker(order) -> str | None:
     """Why a paid order may not ship yet (shown instead of the shipping form), or None."""
-    return hooks.ship_blocker(order) if order.status == OrderStatus.PAID else None
+    return extensions.ship_blocker(order) if order.status == OrderStatus.PAID else None
 
 
 def _filtered(request: HttpRequest, brand_id: int):
@@ -43,7 +43,7 @@ def _filtered(request: HttpRequest, brand_id: int):
 def order_list(request: HttpRequest, brand_id: int) -> HttpResponse:
     form, orders = _filtered(request, brand_id)
     page = Paginator(orders, 30).get_page(request.GET.get("page"))
-    blocked = hooks.ship_blockers(o for o in page if o.status == OrderStatus.PAID)
+    blocked = extensions.ship_blockers(o for o in page if o.status == OrderStatus.PAID)
     for order in page:
         order.ship_blocked = blocked.get(order.pk)
     query = request.GET.copy()

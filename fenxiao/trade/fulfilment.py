@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from fenxiao.accounts.models import BrandStaff
 from fenxiao.accounts.roles import Perm
 from fenxiao.core import clock
-from fenxiao.core.money import apply_bps
 from fenxiao.ledger import services as ledger
 
-from . import hooks
+from . import extensions
 from .errors import TradeError
 from .models import Order, OrderStatus, Shipment, ShipmentLine
 from .orders import lock_order, transition
+from .platform_fee import settlement_amounts
 
 
 @transaction.atomic
@@ -40,14 +40,14 @@ def ship(
             _("Only a paid order can be shipped; this one is %(status)s.")
             % {"status": order.get_status_display()}
         )
-    blocked = hooks.ship_blocker(order)  # e.g. a group buy whose group is not complete yet
+    blocked = extensions.ship_blocker(order)  # e.g. a group buy whose group is not complete yet
     if blocked:
         raise TradeError(blocked)
     carrier, tracking_no = carrier.strip(), tracking_no.strip()
     if not carrier or not tracking_no:
         raise TradeError(_("Give the carrier and the tracking number."))
     lines = {line.pk: line for line in order.lines.select_for_update()}
-    held = hooks.units_held(order)
+    held = extensions.units_held(order)
     wanted = (
         dict(quantities)
         if quantities
@@ -83,6 +83,7 @@ def ship(
             actor_label="brand staff",
             reason=f"{carrier} {tracking_no}",
         )
+    extensions.shipped(order, shipment)
     return shipment
 
 
@@ -91,24 +92,18 @@ def confirm_receipt(*, consumer, order_id: int) -> Order:
     order = Order.objects.select_for_update().filter(pk=order_id, consumer=consumer).first()
     if order is None:
         raise Order.DoesNotExist(_("No such order."))
-    return transition(
-        order, OrderStatus.COMPLETED, actor=consumer, actor_label="consumer", reason="receipt confirmed"
-    )
+    return _receive(order, actor=consumer, actor_label="consumer", reason="receipt confirmed")
 
 
 @transaction.atomic
 def auto_confirm(order_id: int) -> Order:
-    order = lock_order(order_id)
-    return transition(order, OrderStatus.COMPLETED, actor_label="system", reason="confirmed automatically")
+    return _receive(lock_order(order_id), actor_label="system", reason="confirmed automatically")
 
 
-def settlement_amounts(order: Order) -> tuple[int, int, int]:
-    """(goods, shipping, platform fee) still held for the order after refunds.  Refunds are taken
-    from the goods first; shipping is only refunded with a refund of everything."""
-    kept = order.paid_amount - order.refunded_amount
-    shipping = min(order.shipping_amount, kept)
-    goods = kept - shipping
-    return goods, shipping, apply_bps(goods, order.platform_fee_bps)
+def _receive(order: Order, *, actor=None, actor_label: str, reason: str) -> Order:
+    transition(order, OrderStatus.COMPLETED, actor=actor, actor_label=actor_label, reason=reason)
+    extensions.received(order)
+    return order
 
 
 @transaction.atomic
@@ -117,11 +112,11 @@ def settle(order_id: int) -> Order | None:
     order = lock_order(order_id)
     if order.status != OrderStatus.COMPLETED or order.settled_at is not None:
         return None
-    delays = [fn(order) for fn in hooks.SETTLEMENT_DELAY]
-    if delays and order.completed_at + max(delays) > clock.now():
+    if order.completed_at + extensions.settlement_delay(order) > clock.now():
         return None  # still frozen
-    goods, shipping, fee = settlement_amounts(order)
-    commissions = hooks.commissions_of(order)
+    amounts = settlement_amounts(order)
+    goods, shipping, fee = amounts.goods, amounts.shipping, amounts.fee
+    commissions = extensions.settlement_commissions(order)
     if goods + shipping > 0:
         ledger.record_order_settlement(
             order_reference=order.reference,
@@ -136,6 +131,5 @@ def settle(order_id: int) -> Order | None:
     order.settled_brand_amount = goods - fee - sum(commissions.values()) + shipping
     order.settled_fee = fee
     order.save(update_fields=["settled_at", "settled_brand_amount", "settled_fee"])
-    for hook in hooks.AFTER_SETTLEMENT:
-        hook(order)
+    extensions.settled(order)
     return order

@@ -18,7 +18,7 @@ from fenxiao.catalog.models import Product, Sku
 from fenxiao.core import clock
 from fenxiao.core.events import publish
 
-from . import hooks
+from . import extensions
 from .errors import TradeError
 from .models import Order, OrderStatus, OrderTransition
 
@@ -134,8 +134,7 @@ def cancel_order(order_id: int, *, actor=None, actor_label: str = "consumer", re
         raise TradeError(_paid_not_cancellable(order))
     transition(order, S.CANCELLED, actor=actor, actor_label=actor_label, reason=reason)
     release_stock(order)
-    for hook in hooks.CANCELLED:
-        hook(order)
+    extensions.cancelled(order)
     _close_payment_if_nothing_left(order)
     return order
 
@@ -143,8 +142,8 @@ def cancel_order(order_id: int, *, actor=None, actor_label: str = "consumer", re
 def close_if_refunded_in_full(order_id: int) -> bool:
     """In the refund's transaction: a paid order refunded in full before anything of it shipped
     becomes cancelled (by "system"), its units not yet given back return to stock — once: units
-    an after-sales refund already restocked (``UNITS_NOT_TO_SHIP``) are left out, and after-sales
-    gives back nothing of a cancelled order — and the ``CANCELLED`` hooks run (coupon and
+    an after-sales refund already restocked (``units_not_to_ship``) are left out, and after-sales
+    gives back nothing of a cancelled order — and the extensions' ``on_cancelled`` run (coupon and
     redeemed points given back, group seat freed).  True when it cancelled the order.
 
     A paid order that shipped part of its units and is then refunded in full has nothing more to
@@ -154,15 +153,14 @@ def close_if_refunded_in_full(order_id: int) -> bool:
     order = lock_order(order_id)
     if order.status != S.PAID or not refunded_in_full(order):
         return False
-    held = hooks.units_held(order)
+    held = extensions.units_held(order)
     if _anything_shipped(order):
         transition(order, S.SHIPPED, actor_label="system", reason=REST_NOT_SHIPPED)
         release_stock(order, held=held)
         return False
     transition(order, S.CANCELLED, actor_label="system", reason=REFUNDED_IN_FULL)
     release_stock(order, held=held)
-    for hook in hooks.CANCELLED:
-        hook(order)
+    extensions.cancelled(order)
     return True
 
 

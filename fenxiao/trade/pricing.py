@@ -1,20 +1,28 @@
 """Server-side pricing.  Whatever price a client sends is ignored: every amount comes from here.
 
-Pipeline, in this fixed order (issue 7's marketing plugins hook in through ``ADJUSTERS``):
-base price (retail, or the distributor's store price inside the band) → member price →
-promotion → coupon → points.  Each adjuster returns per-line discounts in fen; every discount is
-attributed to the line that received it, so refunds and commissions can be computed per line.
+Pipeline, in this fixed order: base price (retail, or the distributor's store price clamped
+into the band by ``catalog.price_band``) → the registered price adjusters by position
+(``extensions.price_adjusters``: member price 10, promotions 20–22, coupons 30, points 40).
+Each adjuster adds per-line discounts in fen; every discount is attributed to the line that
+received it, and pricing records each adjuster's per-line parts in
+``PricedOrder.adjustments["lines"][name]``, so refunds and commissions can be computed per line
+and the marketing app can keep one row per (line, adjuster).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fenxiao.accounts.models import Brand
+from fenxiao.catalog import price_band
 from fenxiao.catalog.models import Sku
 
+from . import extensions
 from .models import ShippingRule
+
+#: ``PricedOrder.adjustments[LINE_PARTS][adjuster name] = {line index: fen}``
+LINE_PARTS = "lines"
 
 
 @dataclass
@@ -40,7 +48,7 @@ class PricedOrder:
     shipping: int = 0
     free_shipping: bool = False  # set by an adjuster (a member level's benefit)
     options: Mapping = field(default_factory=dict)  # the buyer's choices, e.g. {"points": {brand_id: n}}
-    adjustments: dict = field(default_factory=dict)  # what adjusters applied, read by ORDER_PLACED hooks
+    adjustments: dict = field(default_factory=dict)  # what adjusters applied, read by on_placed
 
     @property
     def goods(self) -> int:
@@ -64,16 +72,25 @@ class PricedCheckout:
         return sum(order.total for order in self.orders)
 
 
-# An adjuster receives the priced orders and the consumer and may add line discounts.
-Adjuster = Callable[[list[PricedOrder], object], None]
-ADJUSTERS: list[
-    tuple[int, str, Adjuster]
-] = []  # (position, name, fn): member=10, promotion=20, coupon=30, points=40
+def pipeline() -> list[tuple[int, str]]:
+    """The pricing pipeline as it runs: (position, name), lowest first."""
+    return [(a.position, a.name) for a in extensions.price_adjusters()]
 
 
-def register_adjuster(position: int, name: str, fn: Adjuster) -> None:
-    ADJUSTERS.append((position, name, fn))
-    ADJUSTERS.sort(key=lambda item: item[0])
+def _adjust_recording(adjuster: extensions.PriceAdjuster, orders: list[PricedOrder], consumer) -> None:
+    """Run one adjuster and record the per-line parts it took off."""
+    before = [[line.discount for line in order.lines] for order in orders]
+    adjuster.adjust(orders, consumer)
+    for order, previous in zip(orders, before, strict=True):
+        parts = {
+            i: line.discount - was
+            for i, (line, was) in enumerate(zip(order.lines, previous, strict=True))
+            if line.discount > was
+        }
+        if parts:
+            recorded = order.adjustments.setdefault(LINE_PARTS, {}).setdefault(adjuster.name, {})
+            for index, fen in parts.items():
+                recorded[index] = recorded.get(index, 0) + fen
 
 
 def price(
@@ -87,21 +104,21 @@ def price(
     """Price ``items`` (SKUs with their product and brand loaded) grouped into one order per brand.
 
     ``unit_prices`` may override the retail price per SKU (a distributor's store price); anything
-    outside the SKU's band is clamped into it, so no caller can price outside the brand's rules.
+    outside the SKU's band is clamped into it (``price_band.clamp``), so no caller can price
+    outside the brand's rules.
     ``options`` carries the buyer's choices to the adjusters (points to redeem per brand)."""
     unit_prices = unit_prices or {}
     options = options or {}
     by_brand: dict[int, PricedOrder] = {}
     for sku, quantity in items:
-        unit = unit_prices.get(sku.pk, sku.retail_price)
-        unit = min(max(unit, sku.price_min), sku.price_max)
+        unit = price_band.clamp(unit_prices.get(sku.pk, sku.retail_price), sku)
         order = by_brand.setdefault(
             sku.brand_id, PricedOrder(brand=sku.product.brand, lines=[], options=options)
         )
         order.lines.append(PricedLine(sku=sku, quantity=quantity, unit_price=unit))
     orders = list(by_brand.values())
-    for _, _, adjust in ADJUSTERS:
-        adjust(orders, consumer)
+    for adjuster in extensions.price_adjusters():
+        _adjust_recording(adjuster, orders, consumer)
     rules = {r.brand_id: r for r in ShippingRule.objects.filter(brand_id__in=by_brand)}
     for order in orders:
         rule = rules.get(order.brand.pk)

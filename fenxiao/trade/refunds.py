@@ -1,7 +1,10 @@
 """Refunding an order through the payment gateway, with the ledger following the money.
 
-After-sales (issue 5) calls :func:`refund_order`; the payment hooks call it for a payment that
-arrived after its order was cancelled."""
+After-sales calls :func:`refund_order`; the checkout's payment handler calls it for a payment that
+arrived after its order was cancelled.  Who gives back how much is ``refund_split``'s rule; the
+extensions reverse their own parts (``refund_before_settlement`` / ``clawback``), then hear of the
+refund (``on_refunded``), and the ``order.refunded`` event is published, all in the refund's
+transaction."""
 
 from __future__ import annotations
 
@@ -9,11 +12,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from fenxiao.core.events import publish
 from fenxiao.ledger import services as ledger
 from fenxiao.payments.models import PaymentStatus, Refund, RefundStatus
 from fenxiao.payments.services import refund_payment
 
-from . import hooks
+from . import extensions, refund_split
 from .errors import TradeError
 from .models import Order, OrderStatus
 from .orders import close_if_refunded_in_full
@@ -54,8 +58,8 @@ def refund_order(*, order_id: int, amount: int, reason: str, reference: str) -> 
 
 def on_refund_succeeded(refund: Refund) -> None:
     """The gateway returned the money: record it on the order and in the ledger; a paid order
-    refunded in full before anything shipped then becomes cancelled (stock back, ``CANCELLED``
-    hooks), so it can no longer ship."""
+    refunded in full before anything shipped then becomes cancelled (stock back, the extensions'
+    ``on_cancelled``), so it can no longer ship."""
     order_id = int(refund.reference.split(":")[1])
     _record_refund(order_id, refund)
     close_if_refunded_in_full(order_id)
@@ -64,8 +68,7 @@ def on_refund_succeeded(refund: Refund) -> None:
 def _record_refund(order_id: int, refund: Refund) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.settled_at is None:
-        for hook in hooks.REFUND_BEFORE_SETTLEMENT:
-            hook(order, refund.amount)
+        extensions.refund_before_settlement(order, refund.amount)
         ledger.record_refund(
             refund_reference=refund.out_refund_no,
             brand=order.brand_id,
@@ -74,26 +77,16 @@ def _record_refund(order_id: int, refund: Refund) -> None:
             idempotency_key=f"refund:{refund.pk}",
         )
         Order.objects.filter(pk=order.pk).update(refunded_amount=F("refunded_amount") + refund.amount)
-        for hook in hooks.REFUNDED:
-            hook(order, refund.amount)
+        _refunded(order, refund.amount)
         return
-    # Spread over what each party still holds of the settlement: the fee and the commissions not
-    # yet refunded or clawed back, and the brand the rest of what the order still keeps.  Each part
-    # then stays within what is left, and refunding the rest takes back exactly all of it, however
-    # the refunds were split (weights fixed at the settled amounts would not: after a first part the
-    # commissions, already reduced, would be weighed against the brand's full settled amount).
-    commissions = hooks.commissions_of(order)
-    fee_left = order.settled_fee - order.refunded_fee
-    kept = order.paid_amount - order.refunded_amount
-    split = ledger.split_refund(
+    split = refund_split.split_after_settlement(
         amount=refund.amount,
-        brand_part=max(0, kept - fee_left - sum(commissions.values())),
-        fee=fee_left,
-        commissions=commissions,
+        kept=order.paid_amount - order.refunded_amount,
+        fee_left=order.settled_fee - order.refunded_fee,
+        commissions_left=extensions.settlement_commissions(order),
     )
-    for hook in hooks.CLAWBACK:
-        hook(order, dict(split.commission_parts))
-    fee_part = min(split.fee_part, order.settled_fee - order.refunded_fee)
+    extensions.clawback(order, dict(split.commission_parts))
+    fee_part = split.fee_part
     ledger.record_refund(
         refund_reference=refund.out_refund_no,
         brand=order.brand_id,
@@ -106,5 +99,9 @@ def _record_refund(order_id: int, refund: Refund) -> None:
     Order.objects.filter(pk=order.pk).update(
         refunded_amount=F("refunded_amount") + refund.amount, refunded_fee=F("refunded_fee") + fee_part
     )
-    for hook in hooks.REFUNDED:
-        hook(order, refund.amount)
+    _refunded(order, refund.amount)
+
+
+def _refunded(order: Order, amount: int) -> None:
+    extensions.refunded(order, amount)
+    publish("order.refunded", {"order_id": order.pk, "brand_id": order.brand_id}, aggregate=order.reference)

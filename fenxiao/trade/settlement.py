@@ -9,27 +9,27 @@ distributor whose settled sales cross two level thresholds within one batch is t
 level only (``upgrade_level`` runs once per distributor and batch, not once per order).
 
 1. **Pick** the due batch: completed, not settled, ``completed_at`` at least
-   max(``conf.settlement_delay()``, the delay hooks' days) ago — the per-order path's rule: the
+   max(``conf.settlement_delay()``, the extensions' delay days) ago — the per-order path's rule: the
    timer filters by the base delay and ``settle`` by the freeze days — ordered by id, after the
    caller's cursor, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so any number of workers can run
    batches side by side (SQLite serialises writers anyway).  The partial index
    ``order_awaiting_settlement`` keeps the pick proportional to the batch, not to the history.
-2. **Amounts** per order in integer SQL, as ``fulfilment.settlement_amounts``: kept = paid −
-   refunded, shipping = min(shipping, kept), goods = kept − shipping, fee = ``apply_bps`` half up,
-   ``(goods × bps × 2 + 10000) / 20000`` (integer division of non-negative numbers: the same on
-   both databases); commission per (order, distributor) from the commission hooks' twins.
+2. **Amounts** per order in integer SQL: ``platform_fee.amounts_sql``, the twin of the per-order
+   ``platform_fee.settlement_amounts``; commission per (order, distributor) from the extensions'
+   ``settlement_commissions_sql``.
 3. **Refused orders are skipped and logged**, the rest of the batch settles: an order whose
    commission and fee exceed what it kept (``settle`` raises ``LedgerError`` for it) stays
    unsettled for a person to look at, logged at every run.  If the ledger refuses the batch (an
    account's sign rule; a settlement entry that exists already), the batch is rolled back and its
    orders are settled one by one through ``settle`` (``post_entry`` compares an existing entry's
    lines), each refusal logged, so one bad order never holds up the others.
-4. **Orders** marked settled, then the ``AFTER_SETTLEMENT`` twins (commissions available, levels,
-   events), then the **ledger** (``ledger.batch``) last: the platform accounts every payment also
+4. **Orders** marked settled, then the extensions' ``on_settled_batch`` (commissions available,
+   levels, events), then the **ledger** (``ledger.batch``) last: the platform accounts every payment also
    posts to stay locked only for the last statements.
 
-Hooks without a twin: the batch's orders are settled one by one through ``settle`` (picked and
-locked the same way, so concurrency and the cursor still hold).
+Every per-order settlement step of an extension has its set-based twin (``extensions.register``
+refuses one without at start-up), so a batch never falls back to the per-order path except for
+the refusals of step 3.
 """
 
 from __future__ import annotations
@@ -47,9 +47,10 @@ from fenxiao.core.sql import analyze, dt, is_postgres, lock_skip_locked, temp_ta
 from fenxiao.ledger import batch as ledger_batch
 from fenxiao.ledger.services import LedgerError
 
-from . import conf, hooks
+from . import conf, extensions
 from .fulfilment import settle
 from .models import Order, OrderStatus
+from .platform_fee import amounts_sql
 
 log = logging.getLogger("fenxiao.trade.settlement")
 
@@ -69,23 +70,6 @@ class Outcome:
     last_id: int = 0
     skipped: tuple[int, ...] = ()
     one_by_one: bool = False
-
-
-@dataclass(frozen=True)
-class Plan:
-    delays: tuple[Callable, ...]
-    commissions: tuple[Callable, ...]
-    after: tuple[Callable, ...]
-
-
-def plan() -> Plan | None:
-    """The set-based twins of the registered settlement hooks; None when one has none."""
-    twins = []
-    for point in (hooks.SETTLEMENT_DELAY, hooks.SETTLEMENT_COMMISSIONS, hooks.AFTER_SETTLEMENT):
-        if any(fn not in hooks.BATCH for fn in point):
-            return None
-        twins.append(tuple(hooks.BATCH[fn] for fn in point))
-    return Plan(*twins)
 
 
 def settle_due_orders(*, batch_size: int = BATCH_SIZE, now: datetime | None = None, after_id: int = 0) -> int:
@@ -123,8 +107,7 @@ def settle_all_due(
 def due_orders(now: datetime | None = None) -> int:
     """How many orders are due now (for progress and ETA)."""
     now = now or clock.now()
-    chosen = plan()
-    where, params, join = _due_condition(chosen, now)
+    where, params, join = _due_condition(now)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {ORDER} o {join} WHERE {where}", params)
         return cursor.fetchone()[0]
@@ -132,16 +115,13 @@ def due_orders(now: datetime | None = None) -> int:
 
 def settle_batch(*, batch_size: int = BATCH_SIZE, now: datetime | None = None, after_id: int = 0) -> Outcome:
     now = now or clock.now()
-    chosen = plan()
     picked: list[int] = []
     try:
         with transaction.atomic():
-            picked = _pick(chosen, now, after_id, batch_size)
+            picked = _pick(now, after_id, batch_size)
             if not picked:
                 return Outcome()
-            if chosen is None:
-                return _one_by_one(picked)  # in this transaction: the orders stay locked
-            return _settle_picked(chosen, now, picked)
+            return _settle_picked(now, picked)
     except (LedgerError, IntegrityError) as exc:
         if not picked:
             raise
@@ -149,11 +129,11 @@ def settle_batch(*, batch_size: int = BATCH_SIZE, now: datetime | None = None, a
         return _one_by_one(picked)
 
 
-def _due_condition(chosen: Plan | None, now: datetime) -> tuple[str, list, str]:
+def _due_condition(now: datetime) -> tuple[str, list, str]:
     """WHERE (alias ``o``), its parameters and the joins it needs: completed, unsettled, and
-    completed at least max(base delay, hook delays) ago."""
+    completed at least max(base delay, the extensions' delays) ago."""
     base = conf.settlement_delay()
-    delays = [fn() for fn in chosen.delays] if chosen else []
+    delays = extensions.settlement_delays_sql()
     join = " ".join(d.join for d in delays)
     where = f"o.status = '{OrderStatus.COMPLETED.value}' AND o.settled_at IS NULL"
     if not delays:
@@ -168,11 +148,9 @@ def _due_condition(chosen: Plan | None, now: datetime) -> tuple[str, list, str]:
     return f"{where} AND o.completed_at <= (CASE {days} {cases} ELSE NULL END)", params, join
 
 
-def _pick(chosen: Plan | None, now: datetime, after_id: int, batch_size: int) -> list[int]:
-    where, params, join = _due_condition(chosen, now)
-    kept = "(CAST(o.paid_amount AS BIGINT) - o.refunded_amount)"
-    shipping = f"(CASE WHEN o.shipping_amount < {kept} THEN o.shipping_amount ELSE {kept} END)"
-    goods = f"({kept} - {shipping})"
+def _pick(now: datetime, after_id: int, batch_size: int) -> list[int]:
+    where, params, join = _due_condition(now)
+    amounts = amounts_sql("o")
     with connection.cursor() as cursor:
         temp_table(
             cursor,
@@ -182,8 +160,7 @@ def _pick(chosen: Plan | None, now: datetime, after_id: int, batch_size: int) ->
         )
         cursor.execute(
             f"INSERT INTO {ORDERS} (order_id, brand_id, distributor_id, goods, shipping, fee)"
-            f" SELECT o.id, o.brand_id, o.distributor_id, {goods}, {shipping},"
-            f" ({goods} * o.platform_fee_bps * 2 + 10000) / 20000"
+            f" SELECT o.id, o.brand_id, o.distributor_id, {amounts.goods}, {amounts.shipping}, {amounts.fee}"
             f" FROM {ORDER} o {join} WHERE {where} AND o.id > %s ORDER BY o.id LIMIT %s{lock_skip_locked('o')}",
             [*params, after_id, batch_size],
         )
@@ -191,7 +168,7 @@ def _pick(chosen: Plan | None, now: datetime, after_id: int, batch_size: int) ->
         return [row[0] for row in cursor.fetchall()]
 
 
-def _settle_picked(chosen: Plan, now: datetime, picked: list[int]) -> Outcome:
+def _settle_picked(now: datetime, picked: list[int]) -> Outcome:
     with connection.cursor() as cursor:
         temp_table(
             cursor,
@@ -199,8 +176,8 @@ def _settle_picked(chosen: Plan, now: datetime, picked: list[int]) -> Outcome:
             "order_id BIGINT NOT NULL, user_id BIGINT NOT NULL, amount BIGINT NOT NULL,"
             " PRIMARY KEY (order_id, user_id)",
         )
-        if chosen.commissions:
-            sources = [fn(ORDERS) for fn in chosen.commissions]
+        sources = extensions.settlement_commissions_sql(ORDERS)
+        if sources:
             union = " UNION ALL ".join(sql for sql, _ in sources)
             cursor.execute(
                 f"INSERT INTO {COMMISSIONS} (order_id, user_id, amount)"
@@ -242,9 +219,7 @@ def _settle_picked(chosen: Plan, now: datetime, picked: list[int]) -> Outcome:
                 [dt(now)],
             )
         settled = cursor.rowcount
-    batch = hooks.SettledBatch(table=ORDERS, now=now, count=settled)
-    for twin in chosen.after:
-        twin(batch)
+    extensions.settled_batch(extensions.SettledBatch(table=ORDERS, now=now, count=settled))
     ledger_batch.post_order_settlements(
         entries=(
             f"SELECT order_id, {IDEMPOTENCY_KEY}, {REFERENCE}, brand_id, goods, shipping, fee FROM {ORDERS}"

@@ -4,6 +4,7 @@ distributor is no party, and the arbitration pages are for platform staff only."
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from fenxiao.accounts.roles import BrandRole, role_has
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
@@ -165,7 +166,9 @@ def test_brand_decides_in_the_console_and_sees_deadlines(client, case):
     client.force_login(case.service.user)
     base = f"/console/b/{case.sku.brand_id}/aftersales/"
     queue = client.get(base).content.decode()
-    assert case.item.request_no in queue and case.item.due_at.strftime("%Y-%m-%d") in queue
+    assert (
+        case.item.request_no in queue and timezone.localtime(case.item.due_at).strftime("%Y-%m-%d") in queue
+    )
     response = client.post(f"{base}{case.item.pk}/action/", {"action": "reject", "note": ""})
     assert response.status_code == 400 and "why" in response.content.decode()
     _unchanged(case)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import save_screenshot, sign_in
@@ -80,7 +81,7 @@ def test_brand_staff_see_dashboard_with_charts(live_server, browser):
     expect(page.locator("#table-distributor")).to_contain_text("小雅的茶铺")
     save_screenshot(page, "analytics-dashboard.png", docs_copy=True)
 
-    today = clock.now().date()
+    today = timezone.localdate(clock.now())
     page.fill("input[name=start]", (today - timedelta(days=6)).isoformat())
     page.fill("input[name=end]", today.isoformat())
     page.select_option("select[name=grain]", "day")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
@@ -55,7 +56,7 @@ def test_commission_earned_and_paid_out():
     run_pending()
     for job in Job.objects.filter(name="core.deliver_event"):
         deliver_event(job.payload)
-    today = clock.now().date()
+    today = timezone.localdate(clock.now())
     period = DateRange(today - timedelta(days=1), today + timedelta(days=1))
     for scope in (Scope(brand_id=sku.brand_id), Scope(distributor_id=member.distributor_id), Scope()):
         numbers = selectors.summary(scope, period)

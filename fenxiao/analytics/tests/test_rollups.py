@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -132,11 +133,11 @@ def play(actions, brand, skus, link, buyers, other) -> None:
 @pytest.mark.django_db
 def test_rollups_equal_direct_computation(actions):
     clock.reset()
-    start = clock.now().date() - timedelta(days=1)
+    start = timezone.localdate(clock.now()) - timedelta(days=1)
     brand, skus, link, buyers, other = world()
     play(actions, brand, skus, link, buyers, other)
     run_pending()
-    end = clock.now().date() + timedelta(days=1)
+    end = timezone.localdate(clock.now()) + timedelta(days=1)
     periods = [DateRange(start, end), DateRange(start + timedelta(days=1), start + timedelta(days=2))]
     assert_cube_equals_direct(brand, periods)
     totals = selectors.summary(Scope(brand_id=brand.pk), DateRange(start, end))
@@ -147,7 +148,7 @@ def test_rollups_equal_direct_computation(actions):
     assert {p: selectors.summary(Scope(brand_id=brand.pk), p) for p in periods} == before
     play(actions[: len(actions) // 2], brand, skus, link, buyers, other)  # events after the rebuild
     run_pending()
-    end = clock.now().date() + timedelta(days=1)
+    end = timezone.localdate(clock.now()) + timedelta(days=1)
     assert_cube_equals_direct(brand, [DateRange(start, end)])
     clock.reset()
 
@@ -160,7 +161,7 @@ def test_rebuild_prints_progress_and_redelivery_counts_once():
     run_pending()
     for job in Job.objects.filter(name="core.deliver_event"):
         deliver_event(job.payload)  # every event delivered a second time
-    today = DateRange(clock.now().date(), clock.now().date())
+    today = DateRange(timezone.localdate(clock.now()), timezone.localdate(clock.now()))
     numbers = selectors.summary(Scope(brand_id=brand.pk), today)
     assert numbers["paid_orders"] == 1 and numbers["paid_amount"] == 6666 and numbers["shares"] == 1
     out = StringIO()

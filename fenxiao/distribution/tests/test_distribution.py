@@ -12,7 +12,7 @@ from fenxiao.catalog import services as catalog
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
 from fenxiao.distribution import services
-from fenxiao.distribution.commissions import attribution_for_order
+from fenxiao.distribution.binding import attribution_for_order
 from fenxiao.distribution.models import (
     BindingMode,
     Commission,
@@ -179,7 +179,7 @@ def test_share_link_redirect_records_visit_and_binds_after_sign_in(client, brand
     response = client.get(f"/s/{link.code}")
     assert response.status_code == 302 and response.url == f"/shop/p/{sku.product_id}/"
     assert link.visits.count() == 1
-    assert "sessionid" not in response.cookies  # no server-side session for a click (see pending.py)
+    assert "sessionid" not in response.cookies  # no server-side session for a click (see share_cookies.py)
     assert response.cookies["fx_vid"].value == link.visits.get().session_key
     consumer = UserFactory()
     sign_in(client, consumer)

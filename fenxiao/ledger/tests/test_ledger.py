@@ -9,6 +9,7 @@ from fenxiao.accounts.tests.factories import BrandFactory, UserFactory
 from fenxiao.ledger import selectors, services
 from fenxiao.ledger.models import AccountCode, JournalEntry, JournalLine, LedgerAccount
 from fenxiao.ledger.services import LedgerError
+from fenxiao.trade import refund_split
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_money_flow_of_design_md():
 
 
 def test_refund_after_settlement_is_split_exactly():
-    split = services.split_refund(amount=3333, brand_part=8800, fee=200, commissions={7: 1000})
+    split = refund_split.split(amount=3333, brand_part=8800, fee=200, commissions={7: 1000})
     assert split.brand_part + split.fee_part + sum(split.commission_parts.values()) == 3333
     assert (split.brand_part, split.fee_part, split.commission_parts) == (2933, 67, {7: 333})
 
@@ -204,7 +205,7 @@ def test_random_sequences_keep_the_ledger_balanced(ops):
                 if refund <= 0:
                     continue
                 if order["settled"]:
-                    split = services.split_refund(
+                    split = refund_split.split(
                         amount=refund,
                         brand_part=order["paid"] - order["commission"] - order["fee"],
                         fee=order["fee"],

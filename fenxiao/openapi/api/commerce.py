@@ -14,8 +14,8 @@ from ninja.responses import Status
 
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.models import Category, Product, ProductStatus, Sku
+from fenxiao.trade import extensions as trade_extensions
 from fenxiao.trade import fulfilment
-from fenxiao.trade import hooks as trade_hooks
 from fenxiao.trade.models import Order, OrderStatus
 
 from ..errors import ApiError
@@ -385,7 +385,7 @@ def ship_order(request: HttpRequest, order_no: str, payload: ShipIn):
     order = _order(actor.brand_id, order_no)
     if order.status != OrderStatus.PAID:
         raise ApiError(409, "invalid_state", f"Only a paid order can be shipped; this one is {order.status}.")
-    blocked = trade_hooks.ship_blocker(order)  # e.g. a group buy whose group is not complete
+    blocked = trade_extensions.ship_blocker(order)  # e.g. a group buy whose group is not complete
     if blocked:
         raise ApiError(409, "invalid_state", blocked)
     quantities = None

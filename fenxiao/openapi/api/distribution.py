@@ -49,7 +49,9 @@ class CommissionOut(Schema):
     distributor_id: int
     level: int
     base_amount: int
-    rate_bps: int
+    rate_bps: int | None = Field(
+        None, description="the rate applied; null when the order's lines applied different rates"
+    )
     amount: int
     reversed_amount: int
     status: str

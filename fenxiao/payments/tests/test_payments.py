@@ -8,14 +8,13 @@ from django.db import connection
 from fenxiao.accounts.tests.factories import UserFactory
 from fenxiao.core import clock
 from fenxiao.core.worker import run_pending
-from fenxiao.payments import services
+from fenxiao.payments import purposes, services
 from fenxiao.payments.gateways.sandbox import (
     provider_key,
     provider_pay,
     signed_notification,
     transaction_resource,
 )
-from fenxiao.payments.hooks import HANDLERS, register_payment_handler
 from fenxiao.payments.models import (
     NotificationLog,
     Payment,
@@ -32,14 +31,22 @@ CALLS: list = []
 @pytest.fixture(autouse=True)
 def handler():
     CALLS.clear()
-    register_payment_handler(
-        "test",
-        on_succeeded=lambda p: CALLS.append(("paid", p.pk, p.status)),
-        on_refund_succeeded=lambda r: CALLS.append(("refunded", r.amount)),
-        on_refund_failed=lambda r: CALLS.append(("refund_failed", r.amount)),
-    )
+
+    class Handler(purposes.PaymentPurpose):
+        purpose = "test"
+
+        def on_succeeded(self, p):
+            CALLS.append(("paid", p.pk, p.status))
+
+        def on_refund_succeeded(self, r):
+            CALLS.append(("refunded", r.amount))
+
+        def on_refund_failed(self, r):
+            CALLS.append(("refund_failed", r.amount))
+
+    purposes.register(Handler())
     yield
-    HANDLERS.pop("test", None)
+    purposes.unregister("test")
 
 
 def _payment(amount=12345) -> Payment:

@@ -10,10 +10,9 @@ import requests
 
 from fenxiao.accounts.tests.factories import UserFactory
 from fenxiao.core import clock
-from fenxiao.payments import services
+from fenxiao.payments import purposes, services
 from fenxiao.payments.gateways.base import GatewayError
 from fenxiao.payments.gateways.wechatpay import WeChatPayGateway, client_for
-from fenxiao.payments.hooks import HANDLERS, register_payment_handler
 from fenxiao.payments.models import (
     NotificationLog,
     Payment,
@@ -31,16 +30,28 @@ CALLS: list = []
 @pytest.fixture(autouse=True)
 def handler():
     CALLS.clear()
-    register_payment_handler(
-        "wxtest",
-        on_succeeded=lambda p: CALLS.append(("paid", p.pk)),
-        on_refund_succeeded=lambda r: CALLS.append(("refunded", r.amount)),
-        on_refund_failed=lambda r: CALLS.append(("refund_failed", r.amount)),
-        on_transfer_succeeded=lambda t: CALLS.append(("paid_out", t.amount)),
-        on_transfer_failed=lambda t: CALLS.append(("payout_failed", t.amount)),
-    )
+
+    class Handler(purposes.PaymentPurpose):
+        purpose = "wxtest"
+
+        def on_succeeded(self, p):
+            CALLS.append(("paid", p.pk))
+
+        def on_refund_succeeded(self, r):
+            CALLS.append(("refunded", r.amount))
+
+        def on_refund_failed(self, r):
+            CALLS.append(("refund_failed", r.amount))
+
+        def on_transfer_succeeded(self, t):
+            CALLS.append(("paid_out", t.amount))
+
+        def on_transfer_failed(self, t):
+            CALLS.append(("payout_failed", t.amount))
+
+    purposes.register(Handler())
     yield
-    HANDLERS.pop("wxtest", None)
+    purposes.unregister("wxtest")
 
 
 def _payment(amount=12345, **kwargs) -> Payment:

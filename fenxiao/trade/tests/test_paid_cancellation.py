@@ -7,6 +7,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory
@@ -165,10 +166,10 @@ def test_a_late_payment_refund_of_a_cancelled_order_gives_nothing_back_again():
 
 
 def test_the_data_cube_counts_the_payment_and_the_refund_once(sold):
-    start = clock.now().date() - timedelta(days=1)
+    start = timezone.localdate(clock.now()) - timedelta(days=1)
     _refund(sold, sold.order.paid_amount, "all")
     run_pending()
-    period = DateRange(start, clock.now().date() + timedelta(days=1))
+    period = DateRange(start, timezone.localdate(clock.now()) + timedelta(days=1))
     totals = cube.summary(Scope(brand_id=sold.order.brand_id), period)
     assert (totals["orders"], totals["paid_orders"], totals["paid_amount"]) == (1, 1, 10800)
     assert (totals["refunds"], totals["refund_amount"]) == (1, 10800)

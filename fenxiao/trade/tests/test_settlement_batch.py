@@ -33,9 +33,10 @@ from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger import services as ledger_services
 from fenxiao.ledger.models import AccountCode, JournalEntry, LedgerAccount
 from fenxiao.ledger.services import LedgerError
-from fenxiao.trade import conf, fulfilment, hooks, refunds, settlement
+from fenxiao.trade import conf, extensions, fulfilment, refunds, settlement
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.models import Order, OrderStatus, ShippingRule
+from fenxiao.trade.platform_fee import settlement_amounts
 
 from .factories import AddressFactory, pay_checkout
 
@@ -213,17 +214,19 @@ def test_batch_writes_exactly_what_the_per_order_path_writes(
 def _assert_settled_sales_equal_the_commissions() -> None:
     """Each membership's running settled sales equal the direct sums: the SQL one
     (``settled_sales``) and one over the ORM objects here (a fully reversed commission sold
-    nothing)."""
+    nothing; a partly refunded order counts its goods less what was refunded)."""
     memberships = list(DistributorMembership.objects.all())
     for m in memberships:
         by_objects = sum(
-            c.base_amount
-            for c in Commission.objects.filter(
+            max(0, c.base_amount - c.order.refunded_amount)
+            for c in Commission.objects.select_related("order")
+            .filter(
                 distributor_id=m.distributor_id,
                 order__brand_id=m.brand_id,
                 level=1,
                 order__settled_at__isnull=False,
-            ).exclude(status=CommissionStatus.REVERSED)
+            )
+            .exclude(status=CommissionStatus.REVERSED)
         )
         direct = distribution.settled_sales(brand_id=m.brand_id, distributor_id=m.distributor_id)
         assert m.settled_sales == direct == by_objects, m
@@ -240,7 +243,7 @@ def test_fully_reversed_commissions_do_not_count_for_levels(monkeypatch):
     _assert_settled_sales_equal_the_commissions()
 
 
-def test_the_migration_backfills_settled_sales_from_the_commissions():
+def test_the_migration_recounts_settled_sales_from_the_commissions():
     from importlib import import_module
     from types import SimpleNamespace
 
@@ -251,8 +254,8 @@ def test_the_migration_backfills_settled_sales_from_the_commissions():
     settlement.settle_all_due(batch_size=5)
     kept = dict(DistributorMembership.objects.values_list("pk", "settled_sales"))
     DistributorMembership.objects.update(settled_sales=0)
-    migration = import_module("fenxiao.distribution.migrations.0006_membership_settled_sales")
-    migration.backfill_settled_sales(apps, SimpleNamespace(connection=db))
+    migration = import_module("fenxiao.distribution.migrations.0007_commission_lines")
+    migration.recount_settled_sales(apps, SimpleNamespace(connection=db))
     assert dict(DistributorMembership.objects.values_list("pk", "settled_sales")) == kept
     assert any(kept.values())
 
@@ -307,8 +310,9 @@ def test_a_batch_the_ledger_refuses_is_settled_one_by_one(caplog):
     _world(7, orders=6, every_order_due=True)
     clearing = ledger_services.account(AccountCode.PLATFORM_CLEARING)
     first = Order.objects.filter(status=OrderStatus.COMPLETED).order_by("pk").first()
-    goods, shipping, _fee = fulfilment.settlement_amounts(first)
-    commission = sum(hooks.commissions_of(first).values())
+    amounts = settlement_amounts(first)
+    goods, shipping = amounts.goods, amounts.shipping
+    commission = sum(extensions.settlement_commissions(first).values())
     drained = -clearing.balance - (goods + shipping - commission)
     ledger_services.post_entry(
         kind="test_drain",
@@ -328,31 +332,18 @@ def test_a_batch_the_ledger_refuses_is_settled_one_by_one(caplog):
 def test_an_entry_posted_already_goes_through_the_per_order_path():
     _world(8, orders=5, every_order_due=True)
     order = Order.objects.filter(status=OrderStatus.COMPLETED, refunded_amount=0).order_by("pk").first()
-    goods, shipping, fee = fulfilment.settlement_amounts(order)
+    amounts = settlement_amounts(order)
     ledger_services.record_order_settlement(
         order_reference=order.reference,
         brand=order.brand_id,
-        goods_amount=goods,
-        shipping_amount=shipping,
-        platform_fee=fee,
-        commissions=hooks.commissions_of(order),
+        goods_amount=amounts.goods,
+        shipping_amount=amounts.shipping,
+        platform_fee=amounts.fee,
+        commissions=extensions.settlement_commissions(order),
         idempotency_key=f"settle:{order.pk}",
     )
     assert settlement.settle_all_due() == Order.objects.filter(status=OrderStatus.COMPLETED).count()
     assert JournalEntry.objects.filter(idempotency_key=f"settle:{order.pk}").count() == 1
-    assert ledger.trial_balance() == 0 and ledger.balances_match_lines()
-
-
-def test_a_hook_without_a_batch_twin_settles_the_batch_one_by_one(monkeypatch):
-    _world(9, orders=6, every_order_due=True)
-    seen: list[int] = []
-    monkeypatch.setattr(
-        hooks, "AFTER_SETTLEMENT", [*hooks.AFTER_SETTLEMENT, lambda order: seen.append(order.pk)]
-    )
-    assert settlement.plan() is None
-    settled = settlement.settle_all_due(batch_size=4)
-    assert settled == len(seen) == Order.objects.filter(settled_at__isnull=False).count() > 0
-    assert sorted(seen) == seen
     assert ledger.trial_balance() == 0 and ledger.balances_match_lines()
 
 

@@ -20,7 +20,8 @@ import secrets
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .signals import PENDING_LINK_SESSION_KEY
+PENDING_LINK_SESSION_KEY = "fenxiao_share_code"  # what a session held before the cookies
+SIGNUP_SESSION_FLAG = "just_signed_up"  # set by accounts.views.signup
 
 SHARE_COOKIE = "fx_share"
 VISITOR_COOKIE = "fx_vid"

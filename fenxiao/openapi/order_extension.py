@@ -1,5 +1,6 @@
-"""Events the open platform needs that the order lifecycle does not publish itself, written
-through the trade hooks (inside the transaction that changes the state):
+"""How the open platform takes part in an order's life (``trade.extensions``): the events its
+webhooks need that the order lifecycle does not publish itself, written inside the transaction
+that changes the state:
 
 - ``stock.low`` when checkout takes a SKU's stock under the threshold;
 - ``commission.available`` for each commission made available at settlement (and its twin for
@@ -11,10 +12,11 @@ from __future__ import annotations
 from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core.events import publish, publish_select
 from fenxiao.core.sql import json_object
-from fenxiao.trade import hooks
+from fenxiao.trade.extensions import OrderExtension, SettledBatch
 
 
 def on_order_placed(order, priced_order) -> None:
+    """``stock.low`` for each SKU the order took under its threshold."""
     from fenxiao.catalog.models import Sku
 
     taken: dict[int, int] = {}
@@ -31,6 +33,7 @@ def on_order_placed(order, priced_order) -> None:
 
 
 def after_settlement(order) -> None:
+    """``commission.available`` for each commission the order's settlement made available."""
     from fenxiao.distribution.models import Commission, CommissionStatus
 
     for commission in Commission.objects.filter(order=order, status=CommissionStatus.AVAILABLE).order_by(
@@ -50,7 +53,7 @@ def after_settlement(order) -> None:
         )
 
 
-def after_settlement_batch(batch: hooks.SettledBatch) -> None:
+def after_settlement_batch(batch: SettledBatch) -> None:
     """The same events for the settlement batch's orders, written set-based."""
     from fenxiao.distribution.models import Commission, CommissionStatus
     from fenxiao.trade.models import Order
@@ -74,7 +77,7 @@ def after_settlement_batch(batch: hooks.SettledBatch) -> None:
     )
 
 
-def register() -> None:
-    hooks.register(hooks.ORDER_PLACED, on_order_placed)
-    hooks.register(hooks.AFTER_SETTLEMENT, after_settlement)
-    hooks.register_batch(after_settlement, after_settlement_batch)
+class OpenApiExtension(OrderExtension):
+    on_placed = staticmethod(on_order_placed)
+    on_settled = staticmethod(after_settlement)
+    on_settled_batch = staticmethod(after_settlement_batch)

@@ -1,4 +1,5 @@
-"""Small helpers shared by the marketing tools."""
+"""Who may use the marketing tools: brand staff with ``marketing.manage`` of their own brand, and
+signed-in consumers."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ def signed_in(consumer) -> bool:
     return consumer is not None and getattr(consumer, "is_authenticated", False)
 
 
-def int_list(raw) -> list[int]:
-    """Ids chosen by a person (ints or digit strings); anything else is dropped."""
+def chosen_ids(raw) -> list[int]:
+    """Ids chosen by a person (ints or digit strings), each once; anything else is dropped."""
     if raw is None:
         return []
     if not isinstance(raw, list | tuple | set):
