@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from .models import Product, Sku
+from .models import Product, ProductStatus, Sku
 
 
 def brand_products(
@@ -25,3 +25,10 @@ def brand_skus_for_bulk_edit(brand_id: int, *, q: str = "") -> QuerySet[Sku]:
     if q:
         skus = skus.filter(Q(product__title__icontains=q) | Q(barcode=q))
     return skus.order_by("product_id", "id")
+
+
+def distributable_products(brand_id: int) -> QuerySet[Product]:
+    """The brand's products on sale that distributors may sell, with their SKUs."""
+    return Product.objects.filter(
+        brand_id=brand_id, status=ProductStatus.ON_SALE, distribution_enabled=True
+    ).prefetch_related("skus")

@@ -55,3 +55,13 @@ def brand_order(brand_id: int, order_id: int) -> Order | None:
         .prefetch_related("shipments", "transitions")
         .first()
     )
+
+
+def distributor_orders(distributor, *, limit: int = 100) -> QuerySet[Order]:
+    """Orders attributed to the distributor (with their commissions), newest first."""
+    return (
+        Order.objects.filter(distributor=distributor)
+        .select_related("brand", "consumer")
+        .prefetch_related("commissions")
+        .order_by("-id")[:limit]
+    )
