@@ -1,4 +1,5 @@
-"""Trade reads: a consumer sees only its own orders; a brand only its own."""
+"""Trade reads: a consumer sees only its own orders and addresses; a brand only its own orders; a
+distributor only the orders attributed to it."""
 
 from __future__ import annotations
 
@@ -65,3 +66,45 @@ def distributor_orders(distributor, *, limit: int = 100) -> QuerySet[Order]:
         .prefetch_related("commissions")
         .order_by("-id")[:limit]
     )
+
+
+def _with_lines_and_shipments(brand_id: int) -> QuerySet[Order]:
+    return Order.objects.filter(brand_id=brand_id).prefetch_related("lines", "shipments")
+
+
+def brand_order_feed(
+    brand_id: int,
+    *,
+    status: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    updated_since: datetime | None = None,
+    before: tuple[datetime, int] | None = None,
+) -> QuerySet[Order]:
+    """The brand's orders (with lines and shipments) newest first, ordered by (created_at, id)
+    so that ``before`` (the created_at and id of the last order seen) pages stably.
+    ``updated_since`` keeps the orders that were created or changed status at or after it."""
+    orders = _with_lines_and_shipments(brand_id)
+    if status:
+        orders = orders.filter(status=status)
+    if created_from:
+        orders = orders.filter(created_at__gte=created_from)
+    if created_to:
+        orders = orders.filter(created_at__lt=created_to)
+    if updated_since:
+        orders = orders.filter(
+            Q(created_at__gte=updated_since)
+            | Q(paid_at__gte=updated_since)
+            | Q(shipped_at__gte=updated_since)
+            | Q(completed_at__gte=updated_since)
+            | Q(cancelled_at__gte=updated_since)
+        )
+    if before:
+        created, last_id = before
+        orders = orders.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
+    return orders.order_by("-created_at", "-id")
+
+
+def brand_order_by_no(brand_id: int, order_no: str) -> Order | None:
+    """One of the brand's orders by its number (with lines and shipments), or None."""
+    return _with_lines_and_shipments(brand_id).filter(order_no=order_no).first()
