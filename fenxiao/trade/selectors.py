@@ -3,12 +3,18 @@ distributor only the orders attributed to it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from .models import Order, OrderLine
+from fenxiao.accounts.models import Brand
+
+from .cart import cart_items
+from .checkout import price_for
+from .models import Address, CartItem, Order, OrderLine
+from .pricing import PricedCheckout
 
 
 def _with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
@@ -108,3 +114,53 @@ def brand_order_feed(
 def brand_order_by_no(brand_id: int, order_no: str) -> Order | None:
     """One of the brand's orders by its number (with lines and shipments), or None."""
     return _with_lines_and_shipments(brand_id).filter(order_no=order_no).first()
+
+
+def consumer_addresses(consumer) -> QuerySet[Address]:
+    return Address.objects.filter(consumer=consumer)
+
+
+def consumer_address(consumer, address_id: int) -> Address | None:
+    return consumer_addresses(consumer).filter(pk=address_id).first()
+
+
+def consumer_has_order(consumer, order_id: int) -> bool:
+    return Order.objects.filter(pk=order_id, consumer=consumer).exists()
+
+
+@dataclass
+class PricedCart:
+    groups: dict[Brand, list[CartItem]]  # each item with ``unit_price``: what checkout will charge
+    total: int
+
+
+def priced_cart(consumer) -> PricedCart:
+    """The consumer's cart by brand, each item at the unit price checkout will charge (a
+    distributor's store price where one applies), and the goods' total."""
+    items = list(cart_items(consumer))
+    groups: dict[Brand, list[CartItem]] = {}
+    for item in items:
+        groups.setdefault(item.sku.product.brand, []).append(item)
+    priced = (
+        price_for(consumer=consumer, items=[(i.sku, i.quantity) for i in items], province="")[0]
+        if items
+        else None
+    )
+    unit_prices = {
+        line.sku.pk: line.unit_price for order in (priced.orders if priced else []) for line in order.lines
+    }
+    for item in items:
+        item.unit_price = unit_prices.get(item.sku_id, item.sku.retail_price)
+    return PricedCart(groups=groups, total=sum(item.unit_price * item.quantity for item in items))
+
+
+def checkout_preview(consumer, *, addresses: list[Address], options: dict) -> PricedCheckout | None:
+    """The cart priced exactly as placing the order would (shipping to the first address's
+    province), with the buyer's ``options`` (points, coupons); None for an empty cart."""
+    items = list(cart_items(consumer))
+    if not items:
+        return None
+    province = addresses[0].province if addresses else ""
+    return price_for(
+        consumer=consumer, items=[(i.sku, i.quantity) for i in items], province=province, options=options
+    )[0]
