@@ -3,6 +3,7 @@ distributor only the orders attributed to it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -10,6 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fenxiao.accounts.models import Brand
+from fenxiao.catalog.models import Sku
 
 from .cart import cart_items
 from .checkout import price_for
@@ -154,13 +156,19 @@ def priced_cart(consumer) -> PricedCart:
     return PricedCart(groups=groups, total=sum(item.unit_price * item.quantity for item in items))
 
 
-def checkout_preview(consumer, *, addresses: list[Address], options: dict) -> PricedCheckout | None:
-    """The cart priced exactly as placing the order would (shipping to the first address's
-    province), with the buyer's ``options`` (points, coupons); None for an empty cart."""
-    items = list(cart_items(consumer))
+def checkout_preview(
+    consumer,
+    *,
+    addresses: list[Address],
+    options: dict,
+    items: Sequence[tuple[Sku, int]] | None = None,
+) -> PricedCheckout | None:
+    """``items`` (by default the consumer's cart) priced exactly as placing the order would
+    (shipping to the first address's province), with the buyer's ``options`` (points, coupons,
+    a marketing tool); None when there is nothing to price."""
+    if items is None:
+        items = [(i.sku, i.quantity) for i in cart_items(consumer)]
     if not items:
         return None
     province = addresses[0].province if addresses else ""
-    return price_for(
-        consumer=consumer, items=[(i.sku, i.quantity) for i in items], province=province, options=options
-    )[0]
+    return price_for(consumer=consumer, items=items, province=province, options=options)[0]
