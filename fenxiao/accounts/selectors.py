@@ -13,6 +13,10 @@ def approved_brands() -> QuerySet[Brand]:
     return Brand.objects.filter(status=BrandStatus.APPROVED).order_by("id")
 
 
+def approved_brand(brand_id: int) -> Brand | None:
+    return approved_brands().filter(pk=brand_id).first()
+
+
 def brand_roles_of(user: User) -> QuerySet[BrandStaff]:
     if not user.is_authenticated:
         return BrandStaff.objects.none()

@@ -48,6 +48,16 @@ def brand_request(brand_id: int, request_id: int) -> AftersaleRequest | None:
     return _detail(_base().filter(brand_id=brand_id), request_id)
 
 
+def brand_requests(brand_id: int, *, status: str | None = None) -> QuerySet[AftersaleRequest]:
+    """Every request of the brand (with its order), optionally of one status."""
+    requests = AftersaleRequest.objects.filter(brand_id=brand_id).select_related("order")
+    return requests.filter(status=status) if status else requests
+
+
+def brand_request_by_no(brand_id: int, request_no: str) -> AftersaleRequest | None:
+    return brand_requests(brand_id).filter(request_no=request_no).first()
+
+
 def platform_queue(*, status: str = Status.DISPUTED) -> QuerySet[AftersaleRequest]:
     return _base().filter(status=status).order_by("id")
 

@@ -18,6 +18,16 @@ def brand_members(brand_id: int) -> QuerySet[Member]:
     return Member.objects.filter(brand_id=brand_id)
 
 
+def brand_members_with_tags(brand_id: int, *, tag: str | None = None) -> QuerySet[Member]:
+    """The brand's members with level and tags, optionally only those tagged ``tag``."""
+    members = brand_members(brand_id).select_related("level").prefetch_related("tags")
+    return members.filter(tags__name=tag) if tag else members
+
+
+def brand_member_with_tags(brand_id: int, member_id: int) -> Member | None:
+    return brand_members_with_tags(brand_id).filter(pk=member_id).first()
+
+
 def member_page(
     brand_id: int, filters: dict, *, segment: Segment | None = None, after: str = "", limit: int = PAGE
 ) -> tuple[list[Member], str]:

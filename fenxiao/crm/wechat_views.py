@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fenxiao.accounts import selectors as accounts_selectors
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.models import Brand
 from fenxiao.accounts.roles import Perm
@@ -187,7 +188,7 @@ def distributor_qrcode(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 
 def brand_or_404(brand_id: int) -> Brand:
-    brand = Brand.objects.filter(pk=brand_id).first()
-    if brand is None or not brand.is_approved:
+    brand = accounts_selectors.approved_brand(brand_id)
+    if brand is None:
         raise Http404
     return brand

@@ -11,23 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fenxiao.accounts.models import Brand, BrandStatus
-from fenxiao.catalog.models import ProductStatus
+from fenxiao.accounts import selectors as accounts_selectors
+from fenxiao.catalog import selectors as catalog_selectors
 from fenxiao.core.money import MoneyFormatError, parse_yuan
-from fenxiao.ledger.selectors import distributor_wallet
-from fenxiao.trade.models import Order
+from fenxiao.trade import selectors as trade_selectors
 
-from . import services, withdrawals
-from .models import (
-    CustomerBinding,
-    DistributorMembership,
-    DistributorNotice,
-    LinkKind,
-    MembershipStatus,
-    ShareLink,
-    StoreSkuPrice,
-    Withdrawal,
-)
+from . import selectors, services, withdrawals
+from .models import DistributorMembership, LinkKind
 from .posters import render_poster
 from .share_cookies import pending_code
 
@@ -49,21 +39,16 @@ def centre(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _error(request, exc)
         return redirect("distribution:centre")
-    memberships = list(DistributorMembership.objects.filter(distributor=request.user).select_related("brand"))
-    joined = {m.brand_id for m in memberships}
-    for m in memberships:
-        m.wallet = distributor_wallet(brand_id=m.brand_id, user_id=request.user.pk)
+    memberships = selectors.memberships_with_wallets(request.user)
     return render(
         request,
         "distribution/centre.html",
         {
             "profile": profile,
             "memberships": memberships,
-            "brands": Brand.objects.filter(status=BrandStatus.APPROVED)
-            .exclude(pk__in=joined)
-            .select_related("distribution_program"),
-            "notices": DistributorNotice.objects.filter(distributor=request.user)[:10],
-            "withdrawals": Withdrawal.objects.filter(distributor=request.user).select_related("brand")[:20],
+            "brands": selectors.brands_to_join(joined={m.brand_id for m in memberships}),
+            "notices": selectors.distributor_notices(request.user),
+            "withdrawals": selectors.distributor_withdrawals(request.user),
         },
     )
 
@@ -71,7 +56,7 @@ def centre(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def join(request: HttpRequest, brand_id: int) -> HttpResponse:
-    brand = Brand.objects.filter(pk=brand_id, status=BrandStatus.APPROVED).first()
+    brand = accounts_selectors.approved_brand(brand_id)
     if brand is None:
         raise Http404("No such brand.")
     answers = {k.removeprefix("answer:"): v for k, v in request.POST.items() if k.startswith("answer:")}
@@ -88,11 +73,7 @@ def join(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 
 def _membership(request: HttpRequest, brand_id: int) -> DistributorMembership:
-    membership = (
-        DistributorMembership.objects.select_related("brand")
-        .filter(brand_id=brand_id, distributor=request.user, status=MembershipStatus.APPROVED)
-        .first()
-    )
+    membership = selectors.approved_membership(request.user, brand_id)
     if membership is None:
         raise Http404("You are not a distributor of this brand.")
     return membership
@@ -115,14 +96,8 @@ def market(request: HttpRequest, brand_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your store prices are saved."))
         return redirect("distribution:market", brand_id)
-    products = membership.brand.products.filter(
-        status=ProductStatus.ON_SALE, distribution_enabled=True
-    ).prefetch_related("skus")
-    mine = dict(
-        StoreSkuPrice.objects.filter(distributor=request.user, sku__brand_id=brand_id).values_list(
-            "sku_id", "price"
-        )
-    )
+    products = catalog_selectors.distributable_products(membership.brand_id)
+    mine = selectors.store_prices(request.user, brand_id)
     return render(
         request, "distribution/market.html", {"membership": membership, "products": products, "mine": mine}
     )
@@ -132,12 +107,7 @@ def market(request: HttpRequest, brand_id: int) -> HttpResponse:
 def share(request: HttpRequest, brand_id: int) -> HttpResponse:
     membership = _membership(request, brand_id)
     store_link = services.share_link(distributor=request.user, brand=membership.brand)
-    picked = {
-        sp.sku.product
-        for sp in StoreSkuPrice.objects.filter(
-            distributor=request.user, sku__brand_id=brand_id
-        ).select_related("sku__product")
-    }
+    picked = selectors.picked_products(request.user, brand_id)
     product_links = [
         services.share_link(
             distributor=request.user, brand=membership.brand, kind=LinkKind.PRODUCT, product=p
@@ -164,43 +134,23 @@ def share(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 @login_required
 def poster(request: HttpRequest, code: str) -> HttpResponse:
-    link = (
-        ShareLink.objects.select_related("brand", "product", "distributor")
-        .filter(code=code, distributor=request.user)
-        .first()
-    )
+    link = selectors.own_share_link(request.user, code)
     if link is None:
         raise Http404("No such link of yours.")
-    price = None
-    if link.product_id:
-        prices = list(
-            StoreSkuPrice.objects.filter(
-                distributor=request.user, sku__product_id=link.product_id
-            ).values_list("price", flat=True)
-        )
-        price = min(prices) if prices else link.product.min_retail_price
+    price = selectors.poster_price(request.user, link)
     png = render_poster(link, request.build_absolute_uri(f"/s/{link.code}"), price=price)
     return HttpResponse(png, content_type="image/png")
 
 
 @login_required
 def customers(request: HttpRequest) -> HttpResponse:
-    bindings = (
-        CustomerBinding.objects.filter(distributor=request.user)
-        .select_related("consumer", "brand")
-        .order_by("-bound_at")[:200]
-    )
+    bindings = selectors.distributor_customers(request.user)
     return render(request, "distribution/customers.html", {"bindings": bindings})
 
 
 @login_required
 def orders(request: HttpRequest) -> HttpResponse:
-    mine = (
-        Order.objects.filter(distributor=request.user)
-        .select_related("brand", "consumer")
-        .prefetch_related("commissions")
-        .order_by("-id")[:100]
-    )
+    mine = trade_selectors.distributor_orders(request.user)
     return render(request, "distribution/orders.html", {"orders": mine})
 
 
@@ -223,26 +173,10 @@ def withdraw(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 def micro_store(request: HttpRequest, code: str) -> HttpResponse:
     """A distributor's micro-store for one brand: the goods it picked, at its own prices."""
-    from django.db.models import Min
-
-    link = (
-        ShareLink.objects.select_related("brand", "distributor__distributor")
-        .filter(code=code, kind=LinkKind.STORE)
-        .first()
-    )
+    link = selectors.store_link(code)
     if link is None or not services.is_active_distributor(link.distributor_id, link.brand_id):
         raise Http404("No such store.")
-    picked = (
-        StoreSkuPrice.objects.filter(
-            distributor_id=link.distributor_id,
-            sku__brand_id=link.brand_id,
-            sku__is_active=True,
-            sku__product__status=ProductStatus.ON_SALE,
-        )
-        .values("sku__product_id", "sku__product__title")
-        .annotate(price=Min("price"))
-        .order_by("sku__product_id")
-    )
+    picked = selectors.micro_store_items(distributor_id=link.distributor_id, brand_id=link.brand_id)
     return render(
         request,
         "distribution/micro_store.html",
@@ -252,11 +186,7 @@ def micro_store(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def invitees(request: HttpRequest) -> HttpResponse:
-    rows = (
-        DistributorMembership.objects.filter(inviter=request.user)
-        .select_related("distributor__distributor", "brand")
-        .order_by("-id")
-    )
+    rows = selectors.distributor_invitees(request.user)
     return render(request, "distribution/invitees.html", {"memberships": rows})
 
 

@@ -11,8 +11,9 @@
   settles the program's ``freeze_days`` after completion.
 - **Settled** (:func:`available_at_settlement` / :func:`available_at_settlement_sql`): each
   commission not reversed in full makes ``amount − reversed_amount`` available; then
-  (:func:`make_available` / :func:`make_available_batch`) pending commissions become available and
-  the distributor's settled sales and level move (``levels``).
+  (:func:`make_available` / :func:`make_available_batch`) pending commissions become available,
+  each announced by a ``commission.available`` event, and the distributor's settled sales and
+  level move (``levels``).
 - **Refunded before settlement** (:func:`reverse_pending`): each pending commission gives back its
   share of the goods refunded (``trade.refund_split.pending_commission_part``), posted as a
   reversal entry.  **After settlement** (:func:`claw_back`): the parts ``trade.refund_split`` took
@@ -29,9 +30,12 @@ from django.db.models import F
 from django.db.models.expressions import RawSQL
 
 from fenxiao.core import clock
+from fenxiao.core.events import publish, publish_select
 from fenxiao.core.money import apply_bps
+from fenxiao.core.sql import json_object
 from fenxiao.ledger import services as ledger
 from fenxiao.trade.extensions import DelaySQL, SettledBatch
+from fenxiao.trade.models import Order
 from fenxiao.trade.refund_split import pending_commission_part
 
 from . import levels
@@ -192,11 +196,27 @@ def available_at_settlement_sql(table: str) -> tuple[str, list]:
 
 
 def make_available(order) -> None:
-    """After the order's settlement entry: pending commissions become available, the settled
-    sales count and the distributor's level moves."""
+    """After the order's settlement entry: pending commissions become available (each announced
+    by a ``commission.available`` event), the settled sales count and the distributor's level
+    moves."""
     Commission.objects.filter(order=order, status=CommissionStatus.PENDING).update(
         status=CommissionStatus.AVAILABLE, available_at=clock.now()
     )
+    for commission in Commission.objects.filter(order=order, status=CommissionStatus.AVAILABLE).order_by(
+        "pk"
+    ):
+        publish(
+            "commission.available",
+            {
+                "commission_id": commission.pk,
+                "order_id": order.pk,
+                "order_no": order.order_no,
+                "brand_id": order.brand_id,
+                "distributor_id": commission.distributor_id,
+                "amount": commission.amount - commission.reversed_amount,
+            },
+            aggregate=f"commission:{commission.pk}",
+        )
     levels.add_settled_sales(order)
     if order.distributor_id:
         levels.upgrade_level(brand_id=order.brand_id, distributor_id=order.distributor_id)
@@ -207,6 +227,23 @@ def make_available_batch(batch: SettledBatch) -> None:
     in_batch = RawSQL(f"SELECT order_id FROM {batch.table}", ())
     Commission.objects.filter(order_id__in=in_batch, status=CommissionStatus.PENDING).update(
         status=CommissionStatus.AVAILABLE, available_at=batch.now
+    )
+    payload = json_object(
+        commission_id="c.id",
+        order_id="c.order_id",
+        order_no="o.order_no",
+        brand_id="o.brand_id",
+        distributor_id="c.distributor_id",
+        amount="c.amount - c.reversed_amount",
+    )
+    publish_select(
+        "commission.available",
+        f"SELECT c.order_id AS order_id, c.id AS commission_id, 'commission:' || c.id AS aggregate,"
+        f" {payload} AS payload FROM {batch.table} ev_b"  # the batch drives the joins (SQLite)
+        f" CROSS JOIN {Commission._meta.db_table} c CROSS JOIN {Order._meta.db_table} o"
+        " WHERE c.order_id = ev_b.order_id AND o.id = c.order_id AND c.status = %s",
+        [CommissionStatus.AVAILABLE],
+        order_by="x.order_id, x.commission_id",
     )
     levels.add_batch_settled_sales(batch.table)
     levels.upgrade_levels(batch.table)

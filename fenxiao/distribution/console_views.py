@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,8 +15,8 @@ from django.views.decorators.http import require_POST
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
 
-from . import services, withdrawals
-from .models import CustomerBinding, DistributionProgram, DistributorLevel, DistributorMembership, Withdrawal
+from . import selectors, services, withdrawals
+from .models import DistributionProgram, DistributorMembership, Withdrawal
 
 
 class ProgramForm(forms.ModelForm):
@@ -49,7 +48,7 @@ def program(request: HttpRequest, brand_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Program saved."))
             return redirect("console:distribution_program", brand_id)
-    levels = DistributorLevel.objects.filter(brand_id=brand_id)
+    levels = selectors.brand_levels(brand_id)
     return render(
         request,
         "distribution/console/program.html",
@@ -60,27 +59,7 @@ def program(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 @brand_console(Perm.DISTRIBUTION_MANAGE)
 def distributors(request: HttpRequest, brand_id: int) -> HttpResponse:
-    memberships = (
-        DistributorMembership.objects.filter(brand_id=brand_id)
-        .select_related("distributor", "distributor__distributor", "inviter")
-        .annotate(
-            sales=Sum(
-                "distributor__commissions__base_amount",
-                filter=Q(distributor__commissions__order__brand_id=brand_id),
-            ),
-            commission=Sum(
-                "distributor__commissions__amount",
-                filter=Q(distributor__commissions__order__brand_id=brand_id),
-            ),
-        )
-        .order_by("status", "-id")
-    )
-    customers = (
-        CustomerBinding.objects.filter(brand_id=brand_id).values("distributor").annotate(n=Count("id"))
-    )
-    counts = {row["distributor"]: row["n"] for row in customers}
-    for m in memberships:
-        m.customers = counts.get(m.distributor_id, 0)
+    memberships = selectors.brand_distributors_with_sales(brand_id)
     return render(
         request,
         "distribution/console/distributors.html",
@@ -109,11 +88,7 @@ def decide(request: HttpRequest, brand_id: int, membership_id: int) -> HttpRespo
 
 @brand_console(Perm.DISTRIBUTION_MANAGE)
 def customers(request: HttpRequest, brand_id: int) -> HttpResponse:
-    bindings = (
-        CustomerBinding.objects.filter(brand_id=brand_id)
-        .select_related("consumer", "distributor", "distributor__distributor")
-        .order_by("-bound_at")[:500]
-    )
+    bindings = selectors.brand_bindings(brand_id)
     return render(
         request, "distribution/console/customers.html", {"brand": request.brand, "bindings": bindings}
     )
@@ -121,9 +96,7 @@ def customers(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 @brand_console(Perm.FINANCE_VIEW)
 def withdrawal_list(request: HttpRequest, brand_id: int) -> HttpResponse:
-    rows = Withdrawal.objects.filter(brand_id=brand_id).select_related(
-        "distributor", "distributor__distributor"
-    )[:200]
+    rows = selectors.brand_withdrawals(brand_id)
     return render(
         request, "distribution/console/withdrawals.html", {"brand": request.brand, "withdrawals": rows}
     )

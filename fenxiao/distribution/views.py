@@ -5,18 +5,14 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from . import services, share_cookies
-from .models import LinkKind, ShareLink
+from . import selectors, services, share_cookies
+from .models import LinkKind
 
 
 def share_redirect(request: HttpRequest, code: str) -> HttpResponse:
     """One indexed lookup, one visit row (with its outbox event), the link remembered in a signed
     cookie for binding at sign-in (no session is created: see ``share_cookies``), 302."""
-    link = (
-        ShareLink.objects.filter(code=code)
-        .only("pk", "code", "kind", "brand_id", "distributor_id", "product_id")
-        .first()
-    )
+    link = selectors.share_link_for_redirect(code)
     if link is None:
         raise Http404("This share link does not exist.")
     visitor, new_visitor = share_cookies.visitor_id(request)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fenxiao.core import clock
-from fenxiao.trade.checkout import place_order, price_for
+from fenxiao.trade import selectors as trade_selectors
+from fenxiao.trade.checkout import place_order
 from fenxiao.trade.errors import TradeError
-from fenxiao.trade.models import Address
 
 from . import coupons, groups, selectors
 from .models import FlashSale, Group, GroupDeal
@@ -72,14 +72,11 @@ def _buy(request: HttpRequest, sku, options: dict):
 def _buy_context(request: HttpRequest, sku, options: dict) -> dict:
     if not request.user.is_authenticated:
         return {}
-    addresses = list(Address.objects.filter(consumer=request.user))
+    addresses = list(trade_selectors.consumer_addresses(request.user))
     chosen = request.POST.getlist("coupon") if request.method == "POST" else request.GET.getlist("coupon")
-    preview = price_for(
-        consumer=request.user,
-        items=[(sku, 1)],
-        province=addresses[0].province if addresses else "",
-        options={**options, "coupons": chosen},
-    )[0]
+    preview = trade_selectors.checkout_preview(
+        request.user, addresses=addresses, options={**options, "coupons": chosen}, items=[(sku, 1)]
+    )
     order = preview.orders[0]
     return {
         "addresses": addresses,

@@ -6,10 +6,3 @@ class OpenApiConfig(AppConfig):
     name = "fenxiao.openapi"
     label = "openapi"
     verbose_name = _("Open platform")
-
-    def ready(self) -> None:
-        from fenxiao.trade import extensions
-
-        from .order_extension import OpenApiExtension
-
-        extensions.register(OpenApiExtension())

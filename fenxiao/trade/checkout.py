@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from fenxiao.catalog.models import Product, Sku
+from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core import clock
 from fenxiao.core.events import publish
 from fenxiao.payments.services import create_payment
@@ -36,6 +37,20 @@ def reserve_stock(sku: Sku, quantity: int) -> None:
     Product.objects.filter(pk=sku.product_id, total_stock__gte=quantity).update(
         total_stock=F("total_stock") - quantity
     )
+
+
+def announce_low_stock(lines: Sequence[OrderLine]) -> None:
+    """``stock.low`` for each SKU these just-reserved lines took under the threshold (one read of
+    the SKUs' stock)."""
+    taken: dict[int, int] = {}
+    for line in lines:
+        taken[line.sku_id] = taken.get(line.sku_id, 0) + line.quantity
+    for sku_id, product_id, brand_id, stock in Sku.objects.filter(pk__in=taken).values_list(
+        "pk", "product_id", "brand_id", "stock"
+    ):
+        stock_changed(
+            sku_id=sku_id, product_id=product_id, brand_id=brand_id, before=stock + taken[sku_id], after=stock
+        )
 
 
 def price_for(
@@ -135,6 +150,7 @@ def place_order(
             ]
         )
         _remember_lines(order, lines)
+        announce_low_stock(lines)
         extensions.placed(order, priced_order)
         publish(
             "order.created",

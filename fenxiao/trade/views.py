@@ -17,10 +17,9 @@ from fenxiao.web.redirects import safe_next
 from . import cart as cart_service
 from . import fulfilment, orders, selectors
 from .addresses import add_address, make_default_address
-from .checkout import place_order, price_for
+from .checkout import place_order
 from .errors import TradeError
 from .forms import AddressForm
-from .models import Address, Order
 
 
 def _int(raw, default: int | None = None) -> int | None:
@@ -32,23 +31,8 @@ def _int(raw, default: int | None = None) -> int | None:
 
 @login_required
 def cart(request: HttpRequest) -> HttpResponse:
-    items = list(cart_service.cart_items(request.user))
-    groups: dict = {}
-    for item in items:
-        groups.setdefault(item.sku.product.brand, []).append(item)
-    # The prices checkout will charge (a distributor's store price where one applies).
-    priced = (
-        price_for(consumer=request.user, items=[(i.sku, i.quantity) for i in items], province="")[0]
-        if items
-        else None
-    )
-    unit_prices = {
-        line.sku.pk: line.unit_price for order in (priced.orders if priced else []) for line in order.lines
-    }
-    for item in items:
-        item.unit_price = unit_prices.get(item.sku_id, item.sku.retail_price)
-    total = sum(item.unit_price * item.quantity for item in items)
-    return render(request, "trade/cart.html", {"groups": groups, "total": total})
+    priced = selectors.priced_cart(request.user)
+    return render(request, "trade/cart.html", {"groups": priced.groups, "total": priced.total})
 
 
 @require_POST
@@ -102,9 +86,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
 def _checkout_page(
     request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
 ) -> HttpResponse:
-    addresses = list(Address.objects.filter(consumer=request.user))
-    items = list(cart_service.cart_items(request.user))
-    context = {"addresses": addresses, "preview": _preview(request, items, addresses)}
+    addresses = list(selectors.consumer_addresses(request.user))
+    preview = selectors.checkout_preview(request.user, addresses=addresses, options=_options(request))
+    context = {"addresses": addresses, "preview": preview}
     if errors:
         context["errors"] = errors
     return render(request, "trade/checkout.html", context, status=status)
@@ -119,18 +103,6 @@ def _options(request) -> dict:
     return {"points": {int(b): 10**9 for b in chosen if b.isdigit()}, "coupons": coupons}
 
 
-def _preview(request, items, addresses):
-    if not items:
-        return None
-    province = addresses[0].province if addresses else ""
-    return price_for(
-        consumer=request.user,
-        items=[(i.sku, i.quantity) for i in items],
-        province=province,
-        options=_options(request),
-    )[0]
-
-
 @login_required
 def addresses(request: HttpRequest) -> HttpResponse:
     form = AddressForm(request.POST or None)
@@ -142,7 +114,7 @@ def addresses(request: HttpRequest) -> HttpResponse:
         "trade/addresses.html",
         {
             "form": form,
-            "addresses": Address.objects.filter(consumer=request.user),
+            "addresses": selectors.consumer_addresses(request.user),
             "next": request.GET.get("next", ""),
         },
         status=400 if form.errors else 200,
@@ -165,7 +137,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def order_action(request: HttpRequest, order_id: int) -> HttpResponse:
-    if not Order.objects.filter(pk=order_id, consumer=request.user).exists():
+    if not selectors.consumer_has_order(request.user, order_id):
         raise Http404("No such order.")
     try:
         if request.POST.get("action") == "cancel":
@@ -187,7 +159,7 @@ def order_action(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 def address_action(request: HttpRequest, address_id: int) -> HttpResponse:
     """Delete an address or make it the default (only one's own; orders keep their snapshot)."""
-    address = Address.objects.filter(pk=address_id, consumer=request.user).first()
+    address = selectors.consumer_address(request.user, address_id)
     if address is None:
         raise Http404("No such address.")
     if request.POST.get("action") == "delete":

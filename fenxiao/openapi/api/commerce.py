@@ -7,20 +7,21 @@ from datetime import datetime
 from typing import Annotated
 
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from fenxiao.catalog import selectors as catalog_selectors
 from fenxiao.catalog import services as catalog
-from fenxiao.catalog.models import Category, Product, ProductStatus, Sku
+from fenxiao.catalog.models import Product, ProductStatus, Sku
 from fenxiao.trade import extensions as trade_extensions
 from fenxiao.trade import fulfilment
+from fenxiao.trade import selectors as trade_selectors
 from fenxiao.trade.models import Order, OrderStatus
 
 from ..errors import ApiError
 from .auth import actor_of, brand_id_of, scoped
-from .schemas import ERRORS, decode_cursor, encode_cursor, page_limit
+from .schemas import ERRORS, decode_cursor, encode_cursor, id_page, page_limit
 
 router = Router()
 BIG = 2_000_000_000
@@ -109,15 +110,14 @@ class PriceSet(Schema):
 
 
 def _product(brand_id: int, product_id: int) -> Product:
-    product = Product.objects.filter(pk=product_id, brand_id=brand_id).prefetch_related("skus").first()
+    product = catalog_selectors.brand_product(brand_id, product_id)
     if product is None:
         raise ApiError(404, "not_found", "No such product.")
     return product
 
 
 def _sku(brand_id: int, sku_id: int, *, lock: bool = False) -> Sku:
-    query = Sku.objects.filter(pk=sku_id, brand_id=brand_id)
-    sku = (query.select_for_update() if lock else query).first()
+    sku = catalog_selectors.brand_sku(brand_id, sku_id, lock=lock)
     if sku is None:
         raise ApiError(404, "not_found", "No such SKU.")
     return sku
@@ -131,17 +131,9 @@ def list_products(
     limit: int = 20,
 ):
     """Products of the app's brand, newest first."""
-    limit = page_limit(limit)
-    products = Product.objects.filter(brand_id=brand_id_of(request)).prefetch_related("skus").order_by("-id")
-    if status:
-        products = products.filter(status=status)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, (int,))
-        products = products.filter(id__lt=last_id)
-    rows = list(products[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"data": rows, "next_cursor": encode_cursor(rows[-1].pk) if more else None}
+    return id_page(
+        catalog_selectors.brand_products_with_skus(brand_id_of(request), status=status), cursor, limit
+    )
 
 
 @router.get(
@@ -159,7 +151,7 @@ def create_product(request: HttpRequest, payload: ProductIn):
     """Create a draft product with its SKUs (prices in fen, checked against the band rules)."""
     category = None
     if payload.category_id is not None:
-        category = Category.objects.filter(pk=payload.category_id).first()
+        category = catalog_selectors.category(payload.category_id)
         if category is None:
             raise ApiError(400, "invalid", "Unknown category.", {"category_id": ["unknown"]})
     product = catalog.create_product(
@@ -317,12 +309,8 @@ class ShipIn(Schema):
     lines: list[ShipLine] | None = Field(None, min_length=1, description="omit to ship everything left")
 
 
-def _orders(brand_id: int):
-    return Order.objects.filter(brand_id=brand_id).prefetch_related("lines", "shipments")
-
-
 def _order(brand_id: int, order_no: str) -> Order:
-    order = _orders(brand_id).filter(order_no=order_no).first()
+    order = trade_selectors.brand_order_by_no(brand_id, order_no)
     if order is None:
         raise ApiError(404, "not_found", "No such order.")
     return order
@@ -341,26 +329,15 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]):
     """Orders newest first, paged by an opaque cursor over (created_at, id): stable while new
     orders arrive."""
     limit = page_limit(filters.limit)
-    orders = _orders(brand_id_of(request))
-    if filters.status:
-        orders = orders.filter(status=filters.status)
-    if _aware("created_from", filters.created_from):
-        orders = orders.filter(created_at__gte=filters.created_from)
-    if _aware("created_to", filters.created_to):
-        orders = orders.filter(created_at__lt=filters.created_to)
-    since = _aware("updated_since", filters.updated_since)
-    if since:
-        orders = orders.filter(
-            Q(created_at__gte=since)
-            | Q(paid_at__gte=since)
-            | Q(shipped_at__gte=since)
-            | Q(completed_at__gte=since)
-            | Q(cancelled_at__gte=since)
-        )
-    if filters.cursor:
-        created, last_id = decode_cursor(filters.cursor, (datetime, int))
-        orders = orders.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-    rows = list(orders.order_by("-created_at", "-id")[: limit + 1])
+    orders = trade_selectors.brand_order_feed(
+        brand_id_of(request),
+        status=filters.status,
+        created_from=_aware("created_from", filters.created_from),
+        created_to=_aware("created_to", filters.created_to),
+        updated_since=_aware("updated_since", filters.updated_since),
+        before=tuple(decode_cursor(filters.cursor, (datetime, int))) if filters.cursor else None,
+    )
+    rows = list(orders[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return {"data": rows, "next_cursor": encode_cursor(rows[-1].created_at, rows[-1].pk) if more else None}

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from fenxiao.distribution import selectors
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.models import (
     Commission,
@@ -17,7 +18,7 @@ from fenxiao.distribution.models import (
 
 from ..errors import ApiError
 from .auth import actor_of, brand_id_of, scoped
-from .schemas import ERRORS, decode_cursor, encode_cursor, page_limit
+from .schemas import ERRORS, id_page
 
 router = Router()
 
@@ -68,17 +69,6 @@ class CommissionPage(Schema):
     next_cursor: str | None
 
 
-def _page(query, cursor: str | None, limit: int) -> dict:
-    limit = page_limit(limit)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, (int,))
-        query = query.filter(id__lt=last_id)
-    rows = list(query.order_by("-id")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"data": rows, "next_cursor": encode_cursor(rows[-1].pk) if more else None}
-
-
 @router.get(
     "/distributors",
     response={200: DistributorPage, **ERRORS},
@@ -88,12 +78,7 @@ def _page(query, cursor: str | None, limit: int) -> dict:
 def list_distributors(
     request: HttpRequest, status: MembershipStatus | None = None, cursor: str | None = None, limit: int = 20
 ):
-    query = DistributorMembership.objects.filter(brand_id=brand_id_of(request)).select_related(
-        "distributor__distributor"
-    )
-    if status:
-        query = query.filter(status=status)
-    return _page(query, cursor, limit)
+    return id_page(selectors.brand_memberships(brand_id_of(request), status=status), cursor, limit)
 
 
 @router.post(
@@ -105,13 +90,13 @@ def list_distributors(
 def approve_distributor(request: HttpRequest, membership_id: int):
     """Approve an application (status ``applied``); 409 in any other status."""
     actor = actor_of(request)
-    membership = DistributorMembership.objects.filter(pk=membership_id, brand_id=actor.brand_id).first()
+    membership = selectors.brand_membership(actor.brand_id, membership_id)
     if membership is None:
         raise ApiError(404, "not_found", "No such distributor.")
     if membership.status != MembershipStatus.APPLIED:
         raise ApiError(409, "invalid_state", f"This distributor is {membership.status}, not applied.")
     distribution.decide_membership(actor=actor, membership_id=membership.pk, action="approve")
-    return DistributorMembership.objects.select_related("distributor__distributor").get(pk=membership.pk)
+    return selectors.brand_membership(actor.brand_id, membership.pk)
 
 
 @router.get(
@@ -127,9 +112,5 @@ def list_commissions(
     cursor: str | None = None,
     limit: int = 20,
 ):
-    query = Commission.objects.filter(order__brand_id=brand_id_of(request)).select_related("order")
-    if status:
-        query = query.filter(status=status)
-    if distributor_id is not None:
-        query = query.filter(distributor_id=distributor_id)
-    return _page(query, cursor, limit)
+    query = selectors.brand_commissions(brand_id_of(request), status=status, distributor_id=distributor_id)
+    return id_page(query, cursor, limit)

@@ -9,6 +9,7 @@ from typing import Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from fenxiao.aftersales import selectors as aftersales_selectors
 from fenxiao.aftersales import services as aftersales
 from fenxiao.aftersales.models import AftersaleRequest, Status
 from fenxiao.crm import members as crm
@@ -17,20 +18,9 @@ from fenxiao.crm.models import Member
 
 from ..errors import ApiError
 from .auth import actor_of, brand_id_of, scoped
-from .schemas import ERRORS, decode_cursor, encode_cursor, page_limit
+from .schemas import ERRORS, id_page
 
 router = Router()
-
-
-def _page(query, cursor: str | None, limit: int) -> dict:
-    limit = page_limit(limit)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, (int,))
-        query = query.filter(id__lt=last_id)
-    rows = list(query.order_by("-id")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"data": rows, "next_cursor": encode_cursor(rows[-1].pk) if more else None}
 
 
 # ---- after-sales ----------------------------------------------------------------------------
@@ -73,11 +63,7 @@ class DecisionIn(Schema):
 
 
 def _aftersale(brand_id: int, request_no: str) -> AftersaleRequest:
-    request = (
-        AftersaleRequest.objects.select_related("order")
-        .filter(brand_id=brand_id, request_no=request_no)
-        .first()
-    )
+    request = aftersales_selectors.brand_request_by_no(brand_id, request_no)
     if request is None:
         raise ApiError(404, "not_found", "No such after-sales request.")
     return request
@@ -90,10 +76,7 @@ def list_aftersales(
     request: HttpRequest, status: Status | None = None, cursor: str | None = None, limit: int = 20
 ):
     """After-sales requests of the brand, newest first."""
-    query = AftersaleRequest.objects.filter(brand_id=brand_id_of(request)).select_related("order")
-    if status:
-        query = query.filter(status=status)
-    return _page(query, cursor, limit)
+    return id_page(aftersales_selectors.brand_requests(brand_id_of(request), status=status), cursor, limit)
 
 
 @router.post(
@@ -152,12 +135,8 @@ class TagIn(Schema):
     tag: str = Field(..., min_length=1, max_length=30)
 
 
-def _members(brand_id: int):
-    return crm_selectors.brand_members(brand_id).select_related("level").prefetch_related("tags")
-
-
 def _member(brand_id: int, member_id: int) -> Member:
-    member = _members(brand_id).filter(pk=member_id).first()
+    member = crm_selectors.brand_member_with_tags(brand_id, member_id)
     if member is None:
         raise ApiError(404, "not_found", "No such member.")
     return member
@@ -166,10 +145,7 @@ def _member(brand_id: int, member_id: int) -> Member:
 @router.get("/members", response={200: MemberPage, **ERRORS}, tags=["members"], **scoped("members:read"))
 def list_members(request: HttpRequest, tag: str | None = None, cursor: str | None = None, limit: int = 20):
     """Members of the brand, newest first; ``tag`` keeps those with that tag."""
-    query = _members(brand_id_of(request))
-    if tag:
-        query = query.filter(tags__name=tag)
-    return _page(query, cursor, limit)
+    return id_page(crm_selectors.brand_members_with_tags(brand_id_of(request), tag=tag), cursor, limit)
 
 
 @router.get(

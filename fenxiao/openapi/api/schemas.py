@@ -6,6 +6,7 @@ import base64
 import json
 from datetime import datetime
 
+from django.db.models import QuerySet
 from ninja import Schema
 
 from ..errors import ApiError
@@ -52,6 +53,18 @@ def page_limit(limit: int) -> int:
     if not 1 <= limit <= 100:
         raise ApiError(400, "invalid_limit", "limit must be between 1 and 100.", {"limit": ["1–100"]})
     return limit
+
+
+def id_page(query: QuerySet, cursor: str | None, limit: int) -> dict:
+    """One page of ``query`` (a selector's rows) newest id first, after the cursor's id."""
+    limit = page_limit(limit)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, (int,))
+        query = query.filter(id__lt=last_id)
+    rows = list(query.order_by("-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"data": rows, "next_cursor": encode_cursor(rows[-1].pk) if more else None}
 
 
 ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422, 429})
