@@ -94,15 +94,23 @@ def phone_context(browser):
 
 
 def save_screenshot(page, name: str, docs_copy: bool = False, full_page: bool = True) -> Path:
-    """Save a screenshot under test-artifacts/ (and docs/img/ when asked, for the README)."""
+    """Save a screenshot under test-artifacts/ (and, for the README, into docs/img/ when asked and
+    ``FENXIAO_UPDATE_DOCS_IMG=1``: a plain test run never changes tracked files)."""
     ARTIFACTS.mkdir(exist_ok=True)
     target = ARTIFACTS / name
     page.screenshot(path=str(target), full_page=full_page)
     if docs_copy:
-        docs_img = Path(__file__).resolve().parent / "docs" / "img"
-        docs_img.mkdir(parents=True, exist_ok=True)
-        shutil.copy(target, docs_img / name)
+        copy_to_docs(target, name)
     return target
+
+
+def copy_to_docs(source: Path, name: str) -> None:
+    """Copy a picture a test made into docs/img/ when ``FENXIAO_UPDATE_DOCS_IMG=1``."""
+    if os.environ.get("FENXIAO_UPDATE_DOCS_IMG") != "1":
+        return
+    docs_img = Path(__file__).resolve().parent / "docs" / "img"
+    docs_img.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, docs_img / name)
 
 
 def sign_in(page, base_url: str, user, next_url: str = "/") -> None:

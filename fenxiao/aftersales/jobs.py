@@ -18,7 +18,7 @@ from django.db import transaction
 from fenxiao.core import clock
 from fenxiao.core.jobs import periodic
 
-from . import money, services
+from . import refunding, services
 from .models import AftersaleRequest, Status
 
 log = logging.getLogger("fenxiao.aftersales")
@@ -57,7 +57,7 @@ def auto_receive_returns() -> None:
 @transaction.atomic
 def _sync(request_id: int) -> None:
     request = services.lock_request(request_id)
-    money.sync_refund(request)
+    refunding.sync_refund(request)
 
 
 @periodic("aftersales.sync_refunds", every=timedelta(seconds=30))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fenxiao.trade.extensions import OrderExtension
 
-from .money import units_not_to_ship
+from .stock import units_not_to_ship
 
 
 class AftersalesExtension(OrderExtension):

@@ -20,7 +20,7 @@ from fenxiao.catalog.images import read_validated_image
 from fenxiao.core import clock
 from fenxiao.trade.models import Order, OrderLine, OrderStatus
 
-from . import conf, money
+from . import conf, refunding, stock
 from .models import (
     OPEN_STATUSES,
     AftersaleRequest,
@@ -145,7 +145,7 @@ def create_request(
         raise AftersalesError(_("This item already has an open after-sales request."))
     if line is None and open_requests.exists() or line and open_requests.filter(line=None).exists():
         raise AftersalesError(_("This order already has an open after-sales request."))
-    cap = money.refundable(order, line)
+    cap = refunding.refundable(order, line)
     if kind == Kind.EXCHANGE:
         amount = cap  # what arbitration could refund instead
     if cap <= 0:
@@ -215,7 +215,7 @@ def _approve(request: AftersaleRequest, *, actor, actor_label: str, note: str) -
     if request.status != S.REQUESTED:
         move(request, S.APPROVED, actor=actor, actor_label=actor_label)  # raises the clear error
     if request.kind == Kind.REFUND_ONLY:
-        money.pay_refund(request, request.amount, actor=actor, actor_label=actor_label, note=note)
+        refunding.pay_refund(request, request.amount, actor=actor, actor_label=actor_label, note=note)
     else:
         days = policy_for(request.brand_id).return_days
         move(request, S.APPROVED, actor=actor, actor_label=actor_label, note=note, due_at=_days(days))
@@ -277,13 +277,13 @@ def ship_back(*, consumer, request_id: int, carrier: str, tracking_no: str) -> A
 def _receive(request: AftersaleRequest, *, actor, actor_label: str) -> AftersaleRequest:
     if request.status != S.RETURN_SHIPPED:
         move(request, S.RETURN_RECEIVED, actor=actor, actor_label=actor_label)  # raises the clear error
-    money.return_received_stock(request)
+    stock.return_received_stock(request)
     if request.kind == Kind.EXCHANGE:
         return move(
             request, S.RETURN_RECEIVED, actor=actor, actor_label=actor_label, fields=("stock_returned",)
         )
     request.save(update_fields=["stock_returned"])
-    money.pay_refund(request, request.amount, actor=actor, actor_label=actor_label, note="goods received")
+    refunding.pay_refund(request, request.amount, actor=actor, actor_label=actor_label, note="goods received")
     return request
 
 
@@ -308,7 +308,7 @@ def ship_exchange(*, actor: BrandStaff, request_id: int, carrier: str, tracking_
     if not carrier or not tracking_no:
         raise AftersalesError(_("Give the carrier and the tracking number."))
     if request.status == S.RETURN_RECEIVED:
-        money.take_exchange_stock(request)
+        stock.take_exchange_stock(request)
     request.exchange_carrier, request.exchange_tracking_no = carrier[:40], tracking_no[:40]
     return move(
         request,
@@ -382,8 +382,8 @@ def arbitrate(*, staff, request_id: int, outcome: str, amount: int = 0, note: st
             % {"max": f"{request.amount / 100:.2f}"}
         )
     if request.transitions.filter(from_status=S.RETURN_SHIPPED, to_status=S.REJECTED).exists():
-        money.return_received_stock(request)  # the brand rejected goods sent back to it: they stay
-    money.pay_refund(request, amount, actor=staff, actor_label="platform", note=note)
+        stock.return_received_stock(request)  # the brand rejected goods sent back to it: they stay
+    refunding.pay_refund(request, amount, actor=staff, actor_label="platform", note=note)
     return request
 
 

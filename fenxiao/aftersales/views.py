@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fenxiao.trade import selectors as trade_selectors
 
-from . import money, selectors, services
+from . import refunding, selectors, services
 from .forms import ApplyForm, ReturnShipmentForm
 
 
@@ -42,7 +42,7 @@ def apply(request: HttpRequest, order_id: int) -> HttpResponse:
                 kind=data["kind"],
                 reason=data["reason"],
                 description=data["description"],
-                amount=data["amount"] or money.refundable(order, line),  # blank: all that is left
+                amount=data["amount"] or refunding.refundable(order, line),  # blank: all that is left
                 quantity=data["quantity"] or 0,
                 photos=request.FILES.getlist("photos"),
             )
@@ -54,11 +54,11 @@ def apply(request: HttpRequest, order_id: int) -> HttpResponse:
             return redirect("aftersales:detail", created.pk)
     if request.method == "POST":
         status = 400
-    caps = [(line, money.refundable(order, line)) for line in order.lines.all()]
+    caps = [(line, refunding.refundable(order, line)) for line in order.lines.all()]
     return render(
         request,
         "aftersales/apply.html",
-        {"order": order, "form": form, "caps": caps, "whole_cap": money.refundable(order, None)},
+        {"order": order, "form": form, "caps": caps, "whole_cap": refunding.refundable(order, None)},
         status=status,
     )
 

@@ -1,7 +1,7 @@
 """The one way an app takes part in an order's life: :class:`OrderExtension`.
 
-Who touches an order?  ``grep -rn "(OrderExtension)" fenxiao`` — one line per app, each in a
-module named ``order_extension.py``.  An app subclasses :class:`OrderExtension`, overrides what it
+Who touches an order?  ``grep -rn "^class .*(OrderExtension)" fenxiao`` — one line per app,
+each in a module named ``order_extension.py``.  An app subclasses :class:`OrderExtension`, overrides what it
 needs (every method does nothing by default) and registers one instance from its
 ``AppConfig.ready()``::
 
@@ -412,8 +412,8 @@ def _merged(method: str, order: Order) -> dict[int, int]:
 
 # -- the life of an order, from the registrations ---------------------------------------------
 
-#: trade's own function at each step (the one that calls the extensions)
-TRADE_STEPS = {
+#: the function that calls the extensions at each step
+CALLERS = {
     "attributed": "distribution.share_links.record_visit / distribution.binding.bind",
     "priced": "trade.checkout.price_for",
     "placed": "trade.checkout.place_order",
@@ -442,16 +442,16 @@ def _name(fn: Callable) -> str:
 
 def life_of_an_order() -> str:
     """The "Life of an order" table of docs/architecture.md, from the registered extensions: at
-    each step, trade's function and, per app, the method that acts (a test keeps the document
-    equal to this)."""
+    each step, the function that calls the extensions and, per app, the function that acts (a
+    test keeps the document equal to this; ``manage.py life_of_an_order --write`` rewrites it)."""
     apps = list(_EXTENSIONS)
-    header = ["step", "trade", *[_app_label(ext) for ext in apps]]
+    header = ["step", "called by", *[_app_label(ext) for ext in apps]]
     rows = [
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---" for _ in header) + "|",
     ]
     for step, methods in STEPS.items():
-        cells = [step, f"`{TRADE_STEPS[step]}`"]
+        cells = [step, f"`{CALLERS[step]}`"]
         for ext in apps:
             acts = [_where(ext, m) for m in methods if overrides(ext, m)]
             cells.append("<br>".join(acts) or "—")

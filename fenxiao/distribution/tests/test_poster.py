@@ -1,12 +1,11 @@
 import io
-import shutil
-from pathlib import Path
 
 import pytest
 import zxingcpp
 from django.core.files.base import ContentFile
 from PIL import Image
 
+from conftest import copy_to_docs
 from fenxiao.catalog.models import ProductImage
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.distribution import services
@@ -17,7 +16,6 @@ from fenxiao.web.demo import product_picture
 from .factories import distributor_of
 
 pytestmark = pytest.mark.django_db
-DOCS_IMG = Path(__file__).resolve().parents[3] / "docs" / "img"
 
 
 def test_poster_for_a_chinese_title_decodes_to_the_share_link(tmp_path):
@@ -36,8 +34,7 @@ def test_poster_for_a_chinese_title_decodes_to_the_share_link(tmp_path):
         decoded = [r.text for r in zxingcpp.read_barcodes(poster)]
     assert decoded == [url]
     (tmp_path / "poster.png").write_bytes(png)
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    shutil.copy(tmp_path / "poster.png", DOCS_IMG / "share-poster.png")
+    copy_to_docs(tmp_path / "poster.png", "share-poster.png")
 
 
 def test_poster_download_is_only_for_the_links_owner(client):
