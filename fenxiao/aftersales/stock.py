@@ -21,7 +21,8 @@ def _give_back(sku_id: int, product_id: int, quantity: int) -> None:
 
 
 def units_not_to_ship(order: Order) -> dict[int, int]:
-    """Trade hook ``UNITS_NOT_TO_SHIP``: units refunded (and restocked) before they shipped."""
+    """Units of the order refunded (and restocked) before they shipped, {line id: units}: shipping
+    leaves them out (``AftersalesExtension.units_not_to_ship``)."""
     held: dict[int, int] = {}
     for restocked in AftersaleRequest.objects.filter(order=order, kind=Kind.REFUND_ONLY).values_list(
         "restocked", flat=True

@@ -197,7 +197,7 @@ def counters(
 
 
 def _members():
-    """The CRM's members (issue 8), when that app provides them."""
+    """The CRM's members, when that app is installed."""
     from django.apps import apps
 
     try:

@@ -10,7 +10,7 @@ timer fails it: unpaid orders are cancelled and every paid order is refunded in 
 coupon and redeemed points back to the member).
 
 Until its group succeeded a paid group order does not ship: :meth:`GroupBuyTool.ship_blocker`
-(trade hook ``SHIP_BLOCKERS``) gives the reason, which ``fulfilment.ship`` raises and the brand
+(through ``MarketingExtension.ship_blockers``) gives the reason, which ``fulfilment.ship`` raises and the brand
 console and the Open API show.
 """
 

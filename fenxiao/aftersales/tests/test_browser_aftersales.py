@@ -1,4 +1,4 @@
-"""Issue 5's journey in Debian's Chromium: a consumer asks to return goods with a photo, the
+"""The after-sales journey in Debian's Chromium: a consumer asks to return goods with a photo, the
 brand rejects, the consumer escalates, platform staff decide a partial refund; the consumer,
 the brand and the distributor each see the right amounts."""
 

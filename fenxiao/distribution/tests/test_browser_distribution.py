@@ -1,4 +1,4 @@
-"""Issue 4's journey in Debian's Chromium: a distributor joins a brand, prices a product inside
+"""The distribution journey in Debian's Chromium: a distributor joins a brand, prices a product inside
 the band, shares it; a new consumer opens the link in a fresh context, signs up and buys; after
 the freeze period the commission is available, and it is withdrawn."""
 

@@ -1,4 +1,4 @@
-"""Issue 7's journey in Debian's Chromium on a phone: a consumer claims a coupon, buys with it in
+"""The marketing journey in Debian's Chromium on a phone: a consumer claims a coupon, buys with it in
 a flash sale, then opens a group that a second consumer joins through the share link and
 completes."""
 

@@ -1,4 +1,4 @@
-"""The transaction issue's journey in Chromium with WeChat Pay selected: a two-brand checkout paid
+"""The checkout journey in Chromium with WeChat Pay selected: a two-brand checkout paid
 through the Native QR page (the local provider's scan page stands in for the payer's phone), shipped
 and confirmed; then a phone browser pays through the H5 cashier."""
 

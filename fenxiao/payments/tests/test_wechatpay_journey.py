@@ -1,4 +1,4 @@
-"""The transaction issue's consumer journey with WeChat Pay selected, and the real HTTP path:
+"""The consumer's checkout journey with WeChat Pay selected, and the real HTTP path:
 our pay page, the provider's pages, and its notifications POSTed to our notify endpoint."""
 
 import re

@@ -1,4 +1,4 @@
-"""Issue 3's journey in Debian's Chromium on a phone: one checkout across two brands, paid in the
+"""The checkout journey in Debian's Chromium on a phone: one checkout across two brands, paid in the
 sandbox, shipped by both brands, confirmed by the consumer; each brand sees its order."""
 
 import re

@@ -1,4 +1,4 @@
-"""Issue 2's journey in Debian's Chromium: brand staff sign in, create a product with two SKUs
+"""The catalogue journey in Debian's Chromium: brand staff sign in, create a product with two SKUs
 (颜色 红 / 蓝, different prices and stock) through the console and put it on sale; a consumer on
 a phone searches the shop, opens the product, picks each SKU and sees its price and stock."""
 
