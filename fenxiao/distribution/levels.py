@@ -96,9 +96,10 @@ def remove_refunded_sales(order, amount: int) -> None:
 
 def add_batch_settled_sales(table: str) -> None:
     """:func:`add_settled_sales` for the settled orders in ``table`` (columns ``order_id``,
-    ``brand_id``): one INSERT … SELECT of the sums and one UPDATE."""
-    from fenxiao.trade.models import Order
-
+    ``brand_id``, ``goods``): one INSERT … SELECT of the sums and one UPDATE.  The batch's
+    ``goods`` (``platform_fee.amounts_sql``: what the order keeps less shipping) is exactly
+    :data:`COUNTED_SALES` of the order's level-1 commission — its base is the goods paid, and
+    refunds come off the goods first — so no order row is read again."""
     membership = DistributorMembership._meta.db_table
     with connection.cursor() as cursor:
         temp_table(
@@ -109,10 +110,9 @@ def add_batch_settled_sales(table: str) -> None:
         )
         cursor.execute(
             f"INSERT INTO {SALES_DELTAS} (brand_id, distributor_id, amount)"
-            f" SELECT b.brand_id, c.distributor_id, SUM({COUNTED_SALES}) FROM {table} b"
-            f" CROSS JOIN {Commission._meta.db_table} c CROSS JOIN {Order._meta.db_table} o"  # the batch drives (SQLite)
-            f" WHERE c.order_id = b.order_id AND o.id = b.order_id AND {LEVEL_COMMISSION}"
-            " GROUP BY b.brand_id, c.distributor_id"
+            f" SELECT b.brand_id, c.distributor_id, SUM(b.goods) FROM {table} b"
+            f" CROSS JOIN {Commission._meta.db_table} c"  # the batch drives (SQLite)
+            f" WHERE c.order_id = b.order_id AND {LEVEL_COMMISSION} GROUP BY b.brand_id, c.distributor_id"
         )
         analyze(cursor, SALES_DELTAS)
         update_from(

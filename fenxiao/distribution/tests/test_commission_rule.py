@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fenxiao.accounts.roles import BrandRole
-from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
+from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.distribution import commission, services
 from fenxiao.distribution.models import CommissionLine, DistributorMembership, ProductCommissionRate
@@ -15,25 +15,9 @@ from fenxiao.trade import fulfilment, refunds
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.tests.factories import AddressFactory, pay_checkout
 
-from .factories import distributor_of
+from .factories import customer_of, distributor_of, program_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _program(brand, **fields):
-    program = services.program_for(brand)
-    for k, v in fields.items():
-        setattr(program, k, v)
-    program.save()
-    return program
-
-
-def _customer_of(member):
-    consumer = UserFactory()
-    services.record_visit(
-        link=services.share_link(distributor=member.distributor, brand=member.brand), visitor=consumer
-    )
-    return consumer
 
 
 def _buy(consumer, items):
@@ -50,9 +34,9 @@ def test_each_line_records_the_rate_applied_to_it():
     tea = SkuFactory(retail_price=10000, stock=10)
     cup = SkuFactory(product=ProductFactory(brand=tea.brand), retail_price=3000, stock=10)
     ProductCommissionRate.objects.create(product=tea.product, level1_bps=2000)
-    _program(tea.brand, level1_bps=1000)
+    program_of(tea.brand, level1_bps=1000)
     member = distributor_of(tea.brand)
-    order = _buy(_customer_of(member), [(tea, 1), (cup, 2)])
+    order = _buy(customer_of(member), [(tea, 1), (cup, 2)])
     level1 = order.commissions.get()
     rates = {
         line.order_line.sku_id: (line.rate_bps, line.amount)
@@ -68,9 +52,9 @@ def test_each_line_records_the_rate_applied_to_it():
 def test_a_commission_at_an_override_rate_records_the_override_not_the_program_rate():
     tea = SkuFactory(retail_price=10000, stock=10)
     ProductCommissionRate.objects.create(product=tea.product, level1_bps=2000)
-    _program(tea.brand, level1_bps=1000)
+    program_of(tea.brand, level1_bps=1000)
     member = distributor_of(tea.brand)
-    level1 = _buy(_customer_of(member), [(tea, 1)]).commissions.get()
+    level1 = _buy(customer_of(member), [(tea, 1)]).commissions.get()
     assert (level1.rate_bps, level1.amount) == (2000, 2000)
 
 
@@ -79,10 +63,10 @@ def test_level_two_never_takes_more_than_level_one_leaves_and_the_payment_goes_t
     payment is still recorded, level 2 gets the 10% left."""
     sku = SkuFactory(retail_price=10000, stock=10)
     ProductCommissionRate.objects.create(product=sku.product, level1_bps=9000)
-    _program(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=2000, freeze_days=0)
+    program_of(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=2000, freeze_days=0)
     inviter = distributor_of(sku.brand)
     member = distributor_of(sku.brand, inviter=inviter.distributor)
-    order = _buy(_customer_of(member), [(sku, 1)])
+    order = _buy(customer_of(member), [(sku, 1)])
     order.refresh_from_db()
     assert order.status == "paid"
     level1, level2 = order.commissions.order_by("level")
@@ -111,9 +95,9 @@ def _settled_sales(member) -> int:
 def test_levels_count_only_the_goods_not_refunded_before_or_after_settlement():
     sku = SkuFactory(retail_price=10000, stock=10)
     owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
-    _program(sku.brand, level1_bps=1000, freeze_days=0)
+    program_of(sku.brand, level1_bps=1000, freeze_days=0)
     member = distributor_of(sku.brand)
-    consumer = _customer_of(member)
+    consumer = customer_of(member)
     order = _buy(consumer, [(sku, 4)])
     refunds.refund_order(order_id=order.pk, amount=10000, reason="退一件", reference="before")
     _settle(owner, consumer, order)

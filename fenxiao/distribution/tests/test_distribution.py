@@ -31,7 +31,7 @@ from fenxiao.trade.checkout import place_order
 from fenxiao.trade.models import ShippingRule
 from fenxiao.trade.tests.factories import AddressFactory, pay_checkout
 
-from .factories import distributor_of
+from .factories import distributor_of, program_of
 
 pytestmark = pytest.mark.django_db
 
@@ -41,14 +41,6 @@ def brand_setup():
     sku = SkuFactory(retail_price=10000, price_min=9000, price_max=12000, stock=100)
     owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
     return sku, owner
-
-
-def _program(brand, **fields):
-    program = services.program_for(brand)
-    for k, v in fields.items():
-        setattr(program, k, v)
-    program.save()
-    return program
 
 
 def _buy(consumer, sku, quantity=1):
@@ -116,7 +108,7 @@ def test_applied_or_suspended_distributor_cannot_price_or_share(brand_setup):
 )
 def test_binding_modes_across_time(brand_setup, mode, second_link_takes_over):
     sku, _ = brand_setup
-    _program(sku.brand, binding_mode=mode, binding_days=30)
+    program_of(sku.brand, binding_mode=mode, binding_days=30)
     first, second = distributor_of(sku.brand), distributor_of(sku.brand)
     consumer = UserFactory()
     link_a = services.share_link(distributor=first.distributor, brand=sku.brand)
@@ -134,7 +126,7 @@ def test_binding_modes_across_time(brand_setup, mode, second_link_takes_over):
 
 def test_permanent_binding(brand_setup):
     sku, _ = brand_setup
-    _program(sku.brand, binding_days=0)
+    program_of(sku.brand, binding_days=0)
     member, consumer = distributor_of(sku.brand), UserFactory()
     services.record_visit(
         link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
@@ -145,7 +137,7 @@ def test_permanent_binding(brand_setup):
 
 def test_on_signup_mode_binds_only_new_signups(client, brand_setup):
     sku, _ = brand_setup
-    _program(sku.brand, binding_mode=BindingMode.ON_SIGNUP)
+    program_of(sku.brand, binding_mode=BindingMode.ON_SIGNUP)
     member = distributor_of(sku.brand)
     link = services.share_link(distributor=member.distributor, brand=sku.brand)
     existing = UserFactory()
@@ -214,7 +206,7 @@ def test_self_purchase_commission_on_and_off(brand_setup):
         link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=member.distributor
     )
     assert attribution_for_order(consumer=member.distributor, brand=sku.brand).distributor is None
-    _program(sku.brand, self_purchase_commission=True)
+    program_of(sku.brand, self_purchase_commission=True)
     assert (
         attribution_for_order(consumer=member.distributor, brand=sku.brand).distributor == member.distributor
     )
@@ -222,7 +214,7 @@ def test_self_purchase_commission_on_and_off(brand_setup):
 
 def test_commissions_pending_then_available_after_freeze_then_clawed_back(brand_setup):
     sku, owner = brand_setup
-    _program(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=500, freeze_days=7)
+    program_of(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=500, freeze_days=7)
     inviter = distributor_of(sku.brand)
     member = distributor_of(sku.brand, inviter=inviter.distributor)
     consumer = UserFactory()
@@ -272,7 +264,7 @@ def test_refunds_after_settlement_in_parts_take_back_everything_exactly(before, 
     sku = SkuFactory(retail_price=10000, stock=10)
     ShippingRule.objects.create(brand=sku.brand, flat_fee=1000)
     owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
-    _program(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=300, freeze_days=0)
+    program_of(sku.brand, level1_bps=1000, level2_enabled=True, level2_bps=300, freeze_days=0)
     inviter = distributor_of(sku.brand)
     member, consumer = distributor_of(sku.brand, inviter=inviter.distributor), UserFactory()
     services.record_visit(
@@ -342,7 +334,7 @@ def test_wallet_equals_commissions_minus_clawbacks(purchases):
     sku = SkuFactory(retail_price=10000, price_min=9000, price_max=12000, stock=100)
     owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
     member, consumer = distributor_of(sku.brand), UserFactory()
-    _program(sku.brand, freeze_days=0)
+    program_of(sku.brand, freeze_days=0)
     services.record_visit(
         link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
     )
@@ -368,7 +360,7 @@ def test_wallet_equals_commissions_minus_clawbacks(purchases):
 
 def test_levels_set_the_rate_and_upgrade_on_settled_sales(brand_setup):
     sku, owner = brand_setup
-    _program(sku.brand, freeze_days=0)
+    program_of(sku.brand, freeze_days=0)
     with pytest.raises(ValidationError):
         services.add_level(actor=owner, name="超级", rate_bps=10001)
     gold = services.add_level(actor=owner, name="金牌", rate_bps=2000, min_sales=20000)

@@ -1,23 +1,16 @@
-from datetime import timedelta
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from fenxiao.accounts.roles import BrandRole
-from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
-from fenxiao.catalog.tests.factories import SkuFactory
-from fenxiao.core import clock
+from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.core.tests.concurrency import run_together
-from fenxiao.distribution import services, withdrawals
+from fenxiao.distribution import withdrawals
 from fenxiao.distribution.models import Withdrawal, WithdrawalStatus
 from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger.models import AccountCode
 from fenxiao.payments.models import TransferStatus
-from fenxiao.trade import fulfilment
-from fenxiao.trade.checkout import place_order
-from fenxiao.trade.tests.factories import AddressFactory, pay_checkout
 
-from .factories import distributor_of
+from .factories import earned_distributor
 
 pytestmark = pytest.mark.django_db
 
@@ -25,25 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def earned():
     """A distributor with ¥100.00 of available commission (10% of a ¥1000.00 order)."""
-    sku = SkuFactory(retail_price=100000, stock=5)
-    owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
-    program = services.program_for(sku.brand)
-    program.freeze_days, program.min_withdrawal, program.withdrawal_fee_bps = 0, 5000, 100
-    program.save()
-    member = distributor_of(sku.brand)
-    consumer = UserFactory()
-    services.record_visit(
-        link=services.share_link(distributor=member.distributor, brand=sku.brand), visitor=consumer
-    )
-    checkout = place_order(
-        consumer=consumer, address_id=AddressFactory(consumer=consumer).pk, items=[(sku.pk, 1)]
-    )
-    pay_checkout(checkout)
-    order = checkout.orders.get()
-    fulfilment.ship(actor=owner, order_id=order.pk, carrier="x", tracking_no="y")
-    fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
-    clock.advance(timedelta(seconds=1))
-    fulfilment.settle(order.pk)
+    member, sku = earned_distributor(min_withdrawal=5000, withdrawal_fee_bps=100)
     return member, BrandStaffFactory(brand=sku.brand, role=BrandRole.FINANCE)
 
 

@@ -1,7 +1,6 @@
 """Flash sales (limits, window, unpaid release) and group buying (success, failure with automatic
 refunds), driven through the real checkout, payment and timers."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -10,6 +9,7 @@ from django.db import connection
 from fenxiao.catalog.models import Sku
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
+from fenxiao.core.tests.concurrency import run_together
 from fenxiao.core.worker import run_pending
 from fenxiao.marketing import coupons
 from fenxiao.marketing.models import FlashClaim, FlashQuota, FlashSale, Group, GroupSeat, GroupStatus
@@ -117,28 +117,12 @@ def test_two_hundred_buyers_race_for_twenty_units():
     sale = FlashSaleFactory(sku=sku, quantity=20, per_member_limit=1)
     addresses = [AddressFactory() for _ in range(100)]
     attempts = [a for a in addresses for _ in range(2)]  # every member presses twice
-    barrier = threading.Barrier(len(attempts))
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def buy(address):
-        try:
-            barrier.wait()
-            place(address, [(sku, 1)], flash=sale.pk)
-            outcome = "ok"
-        except TradeError:
-            outcome = "refused"
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
+    def buyer(address):
+        return lambda: place(address, [(sku, 1)], flash=sale.pk)
 
-    threads = [threading.Thread(target=buy, args=(a,)) for a in attempts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results.count("ok") == 20 and len(results) == 200
+    results = run_together(*(buyer(a) for a in attempts), expected=(TradeError,))
+    assert results.count("ok") == 20 and sum(isinstance(r, TradeError) for r in results) == 180
     assert Order.objects.count() == 20
     assert len(set(Order.objects.values_list("consumer_id", flat=True))) == 20
     assert FlashSale.objects.get(pk=sale.pk).sold == 20

@@ -4,13 +4,13 @@ concurrent requests with one key write once (PostgreSQL)."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from fenxiao.catalog.models import Product
+from fenxiao.core.tests.concurrency import run_together
 from fenxiao.openapi.models import IdempotencyRecord
 
 from .factories import auth
@@ -70,21 +70,8 @@ def test_concurrent_requests_with_one_key_write_once(world):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locking")
     key = world["a"]["key"]
-    barrier = threading.Barrier(4)
     results = []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(post(Client(), key, idem="race"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_together(*[lambda: results.append(post(Client(), key, idem="race"))] * 4) == ["ok"] * 4
     assert sorted(r.status_code for r in results) == [201] * 4
     assert len({json.dumps(r.json(), sort_keys=True) for r in results}) == 1
     assert Product.objects.filter(title="幂等茶").count() == 1

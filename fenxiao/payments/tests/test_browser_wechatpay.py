@@ -10,11 +10,11 @@ from playwright.sync_api import expect
 from conftest import save_screenshot, sign_in
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
-from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.payments.models import BrandPaymentSetting, NotificationLog, Payment, PaymentStatus
 from fenxiao.payments.wechatpay_local.merchant import connect_merchant
 from fenxiao.trade import fulfilment
 from fenxiao.trade.models import Order, OrderStatus
+from fenxiao.trade.tests.browser_journeys import order_tea_and_two_towels, two_brand_goods
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
@@ -24,42 +24,14 @@ def test_checkout_paid_with_wechatpay_native_then_h5(live_server, browser, phone
     base = live_server.url
     connect_merchant(wxpay, mode="certificate", notify_url=f"{base}/payments/notify/wechatpay/")
     wxpay.auto_notify = True
-    tea = SkuFactory(
-        product=ProductFactory(title="龙井茶", brand__name="山野茶社", spec_names=["规格"]),
-        spec_values={"规格": "250g"},
-        retail_price=12800,
-        stock=5,
-    )
-    towel = SkuFactory(
-        product=ProductFactory(title="纯棉毛巾", brand__name="织物生活", spec_names=["颜色"]),
-        spec_values={"颜色": "白"},
-        retail_price=2900,
-        stock=9,
-    )
+    tea, towel = two_brand_goods()
     for sku in (tea, towel):
         BrandPaymentSetting.objects.create(brand=sku.brand, gateway="wechatpay")
     consumer = UserFactory()
 
     page = phone_context.new_page()
     sign_in(page, base, consumer)
-    page.goto(f"{base}/shop/p/{tea.product_id}/")
-    page.click("label:has-text('250g')")
-    page.click("#add-to-cart")
-    expect(page).to_have_url(re.compile("/trade/cart/$"))
-    page.goto(f"{base}/shop/p/{towel.product_id}/")
-    page.click("label:has-text('白')")
-    page.fill("#quantity", "2")
-    page.click("#buy-now")
-    expect(page).to_have_url(re.compile("/trade/checkout/$"))
-    page.click("#add-address")
-    page.fill("input[name=name]", "李四")
-    page.fill("input[name=phone]", "13912345678")
-    page.fill("input[name=province]", "浙江省")
-    page.fill("input[name=city]", "杭州市")
-    page.fill("input[name=detail]", "文一西路 1 号")
-    page.click("main form button[type=submit]")
-    expect(page.locator("#checkout-total")).to_have_text("¥186.00")
-    page.click("#place-order")
+    order_tea_and_two_towels(page, base, tea, towel)
 
     # Native: our page shows the code_url as a QR code; the provider's scan page pays it.
     expect(page.locator("#native-amount")).to_have_text("¥186.00")

@@ -1,36 +1,24 @@
 """The checkout journey in Debian's Chromium on a phone: one checkout across two brands, paid in the
 sandbox, shipped by both brands, confirmed by the consumer; each brand sees its order."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from conftest import save_screenshot, sign_in
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
-from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core.worker import run_pending
 from fenxiao.payments.models import NotificationLog
 from fenxiao.trade.models import Order, OrderStatus
+
+from .browser_journeys import order_tea_and_two_towels, two_brand_goods
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_two_brand_checkout_paid_shipped_confirmed(live_server, browser, phone_context):
     base = live_server.url
-    tea = SkuFactory(
-        product=ProductFactory(title="龙井茶", brand__name="山野茶社", spec_names=["规格"]),
-        spec_values={"规格": "250g"},
-        retail_price=12800,
-        stock=5,
-    )
-    towel = SkuFactory(
-        product=ProductFactory(title="纯棉毛巾", brand__name="织物生活", spec_names=["颜色"]),
-        spec_values={"颜色": "白"},
-        retail_price=2900,
-        stock=9,
-    )
+    tea, towel = two_brand_goods()
     staff = {
         sku.brand_id: BrandStaffFactory(brand=sku.brand, role=BrandRole.OPERATIONS) for sku in (tea, towel)
     }
@@ -38,24 +26,7 @@ def test_two_brand_checkout_paid_shipped_confirmed(live_server, browser, phone_c
 
     page = phone_context.new_page()
     sign_in(page, base, consumer)
-    page.goto(f"{base}/shop/p/{tea.product_id}/")
-    page.click("label:has-text('250g')")
-    page.click("#add-to-cart")
-    expect(page).to_have_url(re.compile("/trade/cart/$"))
-    page.goto(f"{base}/shop/p/{towel.product_id}/")
-    page.click("label:has-text('白')")
-    page.fill("#quantity", "2")
-    page.click("#buy-now")
-    expect(page).to_have_url(re.compile("/trade/checkout/$"))
-    page.click("#add-address")
-    page.fill("input[name=name]", "李四")
-    page.fill("input[name=phone]", "13912345678")
-    page.fill("input[name=province]", "浙江省")
-    page.fill("input[name=city]", "杭州市")
-    page.fill("input[name=detail]", "文一西路 1 号")
-    page.click("main form button[type=submit]")
-    expect(page.locator("#checkout-total")).to_have_text("¥186.00")
-    page.click("#place-order")
+    order_tea_and_two_towels(page, base, tea, towel)
     expect(page.locator("#cashier-amount")).to_have_text("¥186.00")
     page.click("#sandbox-pay")
     expect(page.locator("#payment-status")).to_have_text("已支付")

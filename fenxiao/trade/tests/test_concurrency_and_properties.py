@@ -1,5 +1,3 @@
-import threading
-
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +7,7 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.catalog.models import Sku
 from fenxiao.catalog.tests.factories import SkuFactory
+from fenxiao.core.tests.concurrency import run_together
 from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger.models import LedgerAccount
 from fenxiao.trade import fulfilment, orders, refunds
@@ -25,28 +24,12 @@ def test_fifty_buyers_race_for_the_last_ten_units():
         pytest.skip("a real race needs concurrent writers: PostgreSQL (SQLite serialises every writer)")
     sku = SkuFactory(stock=10)
     addresses = [AddressFactory() for _ in range(50)]
-    barrier = threading.Barrier(50)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def buy(address):
-        try:
-            barrier.wait()
-            place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, 1)])
-            outcome = "ok"
-        except TradeError:
-            outcome = "sold out"
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
+    def buyer(address):
+        return lambda: place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, 1)])
 
-    threads = [threading.Thread(target=buy, args=(a,)) for a in addresses]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results.count("ok") == 10 and results.count("sold out") == 40
+    results = run_together(*(buyer(a) for a in addresses), expected=(TradeError,))
+    assert results.count("ok") == 10 and sum(isinstance(r, TradeError) for r in results) == 40
     assert Order.objects.count() == 10
     assert Sku.objects.get(pk=sku.pk).stock == 0
 
@@ -56,22 +39,11 @@ def test_stock_race_on_sqlite_is_serialised_too():
     """On SQLite the same race runs with a few threads: writers queue, nobody oversells."""
     sku = SkuFactory(stock=3)
     addresses = [AddressFactory() for _ in range(6)]
-    ok = []
 
-    def buy(address):
-        try:
-            place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, 1)])
-            ok.append(1)
-        except TradeError:
-            pass
-        finally:
-            connection.close()
+    def buyer(address):
+        return lambda: place_order(consumer=address.consumer, address_id=address.pk, items=[(sku.pk, 1)])
 
-    threads = [threading.Thread(target=buy, args=(a,)) for a in addresses]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    ok = [r for r in run_together(*(buyer(a) for a in addresses), expected=(TradeError,)) if r == "ok"]
     assert len(ok) == 3 and Sku.objects.get(pk=sku.pk).stock == 0
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import logging
 import random
-import threading
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
 from fenxiao.core.models import AuditRecord, Job, OutboxEvent
+from fenxiao.core.tests.concurrency import run_together
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.models import (
     Commission,
@@ -28,7 +28,7 @@ from fenxiao.distribution.models import (
     DistributorMembership,
     DistributorNotice,
 )
-from fenxiao.distribution.tests.factories import distributor_of
+from fenxiao.distribution.tests.factories import distributor_of, program_of
 from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger import services as ledger_services
 from fenxiao.ledger.models import AccountCode, JournalEntry, LedgerAccount
@@ -43,14 +43,6 @@ from .factories import AddressFactory, pay_checkout
 pytestmark = pytest.mark.django_db
 
 
-def _program(brand, **fields):
-    program = distribution.program_for(brand)
-    for key, value in fields.items():
-        setattr(program, key, value)
-    program.save()
-    return program
-
-
 def _world(seed: int, orders: int = 30, *, every_order_due: bool = False) -> dict:
     """Three brands — A: freeze 0 days, level 2, distributor levels; B: freeze 3 days, shipping
     fee; C: no distributors — and ``orders`` orders through checkout, payment, shipping, receipt
@@ -61,8 +53,8 @@ def _world(seed: int, orders: int = 30, *, every_order_due: bool = False) -> dic
     b = SkuFactory(retail_price=3333, stock=10**4)
     c = SkuFactory(retail_price=5999, stock=10**4)
     ShippingRule.objects.create(brand=b.brand, flat_fee=800)
-    _program(a.brand, level1_bps=1000, level2_enabled=True, level2_bps=500, freeze_days=0)
-    _program(b.brand, level1_bps=1500, freeze_days=3)
+    program_of(a.brand, level1_bps=1000, level2_enabled=True, level2_bps=500, freeze_days=0)
+    program_of(b.brand, level1_bps=1500, freeze_days=3)
     DistributorLevel.objects.create(brand=a.brand, name="铜牌", rate_bps=800, min_sales=0)
     DistributorLevel.objects.create(brand=a.brand, name="金牌", rate_bps=2000, min_sales=30000)
     owners = {sku.brand_id: BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER) for sku in (a, b, c)}
@@ -375,25 +367,9 @@ def test_two_workers_settle_every_order_exactly_once():
         pytest.skip("needs PostgreSQL row locking (SKIP LOCKED)")
     _world(12, orders=40, every_order_due=True)
     due = settlement.due_orders()
-    barrier = threading.Barrier(2)
     counts: list[int] = []
-    errors: list[BaseException] = []
-
-    def worker():
-        try:
-            barrier.wait()
-            counts.append(settlement.settle_all_due(batch_size=3))
-        except BaseException as exc:  # noqa: BLE001 — reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors and sum(counts) == due > 20
+    outcomes = run_together(*[lambda: counts.append(settlement.settle_all_due(batch_size=3))] * 2)
+    assert outcomes == ["ok", "ok"] and sum(counts) == due > 20
     assert not Order.objects.filter(status=OrderStatus.COMPLETED, settled_at=None).exists()
     keys = list(JournalEntry.objects.filter(kind="order_settled").values_list("idempotency_key", flat=True))
     assert len(keys) == len(set(keys))
