@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus
@@ -20,6 +21,7 @@ from .models import (
     JoinMode,
     LinkKind,
     MembershipStatus,
+    ProductCommissionRate,
     ShareLink,
 )
 
@@ -76,10 +78,24 @@ def update_program(*, actor: BrandStaff, **fields) -> DistributionProgram:
         if not 0 <= getattr(program, name) <= 10000:
             raise ValidationError(_("Rates are between 0% and 100%."))
     level2 = program.level2_bps if program.level2_enabled else 0
-    if program.level1_bps + level2 > 10000:
+    if highest_level1_bps(program) + level2 > 10000:
         raise ValidationError(_("Level-1 and level-2 rates together may not exceed the price paid."))
     program.save()
     return program
+
+
+def highest_level1_bps(program: DistributionProgram) -> int:
+    """The highest level-1 rate any order of the brand can earn: the program's, a distributor
+    level's or a product's override."""
+    rates = [
+        program.level1_bps,
+        DistributorLevel.objects.filter(brand_id=program.brand_id).aggregate(m=Max("rate_bps"))["m"] or 0,
+        ProductCommissionRate.objects.filter(product__brand_id=program.brand_id).aggregate(
+            m=Max("level1_bps")
+        )["m"]
+        or 0,
+    ]
+    return max(rates)
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ level 1 leaves of the price paid, and distributor levels counting only what was 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory
@@ -73,6 +74,16 @@ def test_level_two_never_takes_more_than_level_one_leaves_and_the_payment_goes_t
     assert (level1.amount, level2.amount) == (9000, 1000)
     assert level1.amount + level2.amount <= level1.base_amount
     assert ledger.trial_balance() == 0 and ledger.balances_match_lines()
+
+
+def test_turning_on_level_two_above_an_override_rate_is_refused_with_a_reason():
+    sku = SkuFactory(retail_price=10000, stock=10)
+    owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
+    ProductCommissionRate.objects.create(product=sku.product, level1_bps=9000)
+    with pytest.raises(ValidationError, match="may not exceed the price paid"):
+        services.update_program(actor=owner, level1_bps=1000, level2_enabled=True, level2_bps=2000)
+    assert not services.program_for(sku.brand).level2_enabled  # nothing written
+    services.update_program(actor=owner, level1_bps=1000, level2_enabled=True, level2_bps=1000)
 
 
 def test_level_two_amount_is_capped_by_rounding_too():
