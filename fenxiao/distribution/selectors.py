@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from fenxiao.accounts import selectors as accounts_selectors
 from fenxiao.accounts.models import Brand, User
-from fenxiao.catalog.models import Product, ProductStatus
+from fenxiao.catalog.models import Product, ProductStatus, Sku
 from fenxiao.ledger.selectors import distributor_wallet
 
 from .models import (
@@ -135,19 +135,18 @@ def store_link(code: str) -> ShareLink | None:
     )
 
 
-def micro_store_items(*, distributor_id: int, brand_id: int) -> QuerySet:
-    """The goods on sale the distributor picked at the brand, one row per product with its
-    lowest store price: ``sku__product_id``, ``sku__product__title``, ``price``."""
-    return (
-        StoreSkuPrice.objects.filter(
-            distributor_id=distributor_id,
-            sku__brand_id=brand_id,
-            sku__is_active=True,
-            sku__product__status=ProductStatus.ON_SALE,
+def micro_store_items(*, distributor_id: int, brand_id: int) -> list[Sku]:
+    """The active SKUs of goods on sale the distributor picked at the brand (product and brand
+    loaded), by product; the page prices them for its visitor (``trade.selectors``)."""
+    return list(
+        Sku.objects.filter(
+            store_prices__distributor_id=distributor_id,
+            brand_id=brand_id,
+            is_active=True,
+            product__status=ProductStatus.ON_SALE,
         )
-        .values("sku__product_id", "sku__product__title")
-        .annotate(price=Min("price"))
-        .order_by("sku__product_id")
+        .select_related("product__brand")
+        .order_by("product_id", "id")
     )
 
 

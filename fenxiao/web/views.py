@@ -5,10 +5,13 @@ from django.shortcuts import redirect, render
 
 from fenxiao.accounts.selectors import approved_brands, brand_roles_of
 from fenxiao.catalog import shop_selectors
+from fenxiao.trade.selectors import with_listing_prices
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The platform's front page: brands' stores for shoppers, and a way into each console."""
+    newest = shop_selectors.newest_products()
+    with_listing_prices(request, newest)
     return render(
         request,
         "web/home.html",
@@ -16,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "brands": approved_brands(),
             "brand_roles": brand_roles_of(request.user),
             "categories": shop_selectors.top_categories(),
-            "newest": shop_selectors.newest_products(),
+            "newest": newest,
         },
     )
 
