@@ -84,11 +84,12 @@ def _as_member(world: dict, consumer) -> None:
 def _visitor(world: dict, kind: str, client):
     """Set the client up as the visitor ``kind``; returns the consumer whose checkout is the
     reference (the visitor, or for an anonymous visitor who it becomes on signing in)."""
-    if kind == "anonymous":
-        return UserFactory()
-    if kind == "anonymous_with_link":
-        client.get(f"/s/{world['link'].code}")
-        return customer_of(world["member"])
+    if kind.startswith("anonymous"):  # no member price until signed in: compare with a non-member
+        if kind == "anonymous_with_link":
+            client.get(f"/s/{world['link'].code}")
+        reference = customer_of(world["member"]) if kind == "anonymous_with_link" else UserFactory()
+        Member.objects.filter(consumer=reference).update(level=None)
+        return reference
     consumer = {
         "stranger": UserFactory,
         "bound": lambda: customer_of(world["member"]),
