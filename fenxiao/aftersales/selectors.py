@@ -73,6 +73,11 @@ def platform_queue(*, status: str = Status.DISPUTED) -> QuerySet[AftersaleReques
     return _base().filter(status=status).order_by("id")
 
 
+def dispute_count() -> int:
+    """Requests waiting for the platform's arbitration."""
+    return AftersaleRequest.objects.filter(status=Status.DISPUTED).count()
+
+
 def platform_request(request_id: int) -> AftersaleRequest | None:
     return _detail(_base(), request_id)
 
