@@ -16,6 +16,7 @@ urlpatterns = [
     path("shop/", include("fenxiao.catalog.shop_urls")),
     path("trade/", include("fenxiao.trade.urls")),
     path("payments/", include("fenxiao.payments.urls")),
+    path("platform/", include("fenxiao.web.platform_urls")),
     path("platform/ledger/", include("fenxiao.ledger.urls")),
     path("platform/audit/", audit_log, name="audit_log"),
     path("aftersales/", include("fenxiao.aftersales.urls")),

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from .selectors import require_brand_permission
@@ -26,3 +27,16 @@ def brand_console(permission: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+def platform_staff(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Guard a platform page: sign in first, then platform staff (``is_staff``) only (others 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_staff:
+            raise PermissionDenied("Platform staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

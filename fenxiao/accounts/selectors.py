@@ -13,6 +13,11 @@ def approved_brands() -> QuerySet[Brand]:
     return Brand.objects.filter(status=BrandStatus.APPROVED).order_by("id")
 
 
+def pending_brand_count() -> int:
+    """Brand applications waiting for the platform's review."""
+    return Brand.objects.filter(status=BrandStatus.PENDING).count()
+
+
 def approved_brand(brand_id: int) -> Brand | None:
     return approved_brands().filter(pk=brand_id).first()
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,15 +26,25 @@ def _next_url(request: HttpRequest) -> str:
     return safe_next(request)
 
 
+def _landing(user) -> str:
+    """Where a sign-in without a ``next`` goes: platform staff to ``/platform/``, brand staff to
+    their console, everyone else to the shop."""
+    if user.is_staff:
+        return reverse("platform:home")
+    if brand_roles_of(user).exists():
+        return reverse("console:index")
+    return "/"
+
+
 def signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend=BACKEND)
-        return redirect(_next_url(request))
+        return redirect(safe_next(request, default="") or _landing(form.user))
     return render(
         request,
         "accounts/signin.html",
-        {"form": form, "next": _next_url(request)},
+        {"form": form, "next": safe_next(request, default="")},
         status=429 if form.locked_out else 400 if form.errors else 200,
     )
 

@@ -54,12 +54,28 @@ def brand_requests(brand_id: int, *, status: str | None = None) -> QuerySet[Afte
     return requests.filter(status=status) if status else requests
 
 
+def open_requests_by_order(brand_id: int, order_ids: list[int]) -> dict[int, AftersaleRequest]:
+    """{order id: its oldest open after-sales request} among the brand's ``order_ids`` (one
+    query): the console flags them on every order view."""
+    found: dict[int, AftersaleRequest] = {}
+    for request in AftersaleRequest.objects.filter(
+        brand_id=brand_id, order_id__in=order_ids, status__in=OPEN_STATUSES
+    ).order_by("id"):
+        found.setdefault(request.order_id, request)
+    return found
+
+
 def brand_request_by_no(brand_id: int, request_no: str) -> AftersaleRequest | None:
     return brand_requests(brand_id).filter(request_no=request_no).first()
 
 
 def platform_queue(*, status: str = Status.DISPUTED) -> QuerySet[AftersaleRequest]:
     return _base().filter(status=status).order_by("id")
+
+
+def dispute_count() -> int:
+    """Requests waiting for the platform's arbitration."""
+    return AftersaleRequest.objects.filter(status=Status.DISPUTED).count()
 
 
 def platform_request(request_id: int) -> AftersaleRequest | None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from fenxiao.catalog.models import Product, Sku
 from fenxiao.trade.models import Order, OrderLine, OrderStatus
 
-from .models import AftersaleRequest, Kind
+from .models import OPEN_STATUSES, AftersaleRequest, Kind, Status
 from .state import AftersalesError
 
 
@@ -30,6 +30,33 @@ def units_not_to_ship(order: Order) -> dict[int, int]:
         for line_id, units in (restocked or {}).items():
             held[int(line_id)] = held.get(int(line_id), 0) + int(units)
     return held
+
+
+#: Open requests that hold a paid order back from shipping: every open one but a request the
+#: brand declined (``REJECTED``); one the consumer escalated (``DISPUTED``) waits for the platform.
+HOLDS_SHIPPING = [status for status in OPEN_STATUSES if status != Status.REJECTED]
+
+
+def open_request_blockers(orders: list[Order]) -> dict[int, str]:
+    """{order id: why it may not ship} for the ``orders`` with an open after-sales request (one
+    query): shipping waits while the consumer asks for a refund, return or exchange, until the
+    brand declines or settles it (``AftersalesExtension.ship_blockers``; the console and the
+    REST API both ship through ``trade.fulfilment.ship``, so both refuse)."""
+    ids = [order.pk for order in orders]
+    if not ids:
+        return {}
+    open_numbers = dict(
+        AftersaleRequest.objects.filter(order_id__in=ids, status__in=HOLDS_SHIPPING)
+        .order_by("id")
+        .values_list("order_id", "request_no")
+    )
+    return {
+        order_id: _(
+            "After-sales request %(no)s is open: answer it before shipping (decline it to ship as it is)."
+        )
+        % {"no": number}
+        for order_id, number in open_numbers.items()
+    }
 
 
 def _lines_and_quantities(request: AftersaleRequest, *, shipped: bool) -> list[tuple[OrderLine, int]]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from fenxiao.core.money import format_yuan
+from fenxiao.distribution import selectors as distribution_selectors
 
 from . import charts, selectors
 from .periods import DateRange
@@ -43,7 +44,7 @@ def derived(s: dict) -> dict:
         "aov": s["paid_amount"] // s["paid_orders"] if s["paid_orders"] else 0,
         "refund_rate": ratio(s["refund_amount"], s["paid_amount"]),
         "repeat_rate": ratio(s["repeat_customers"], s["paying_customers"]),
-        "conversion": ratio(s["paying_customers"], s["unique_visitors"]),
+        "conversion": ratio(s["ordered_and_paid"], s["funnel_visitors"]),
     }
 
 
@@ -157,14 +158,19 @@ def _dim_table(scope: Scope, period: DateRange, dim: str, limit: int | None) -> 
         columns.append((_("Units"), INT))
     else:
         columns += [(_("Orders placed"), INT), (_("Refunds"), MONEY)]
+    net: dict[str, int] = {}
     if dim in ("distributor", "brand"):
-        columns += [(_("Visits"), INT), (_("Commission earned"), MONEY)]
+        columns += [(_("Visits"), INT), (_("Commission, net of refunds"), MONEY)]
+        start, end = period.bounds()
+        net = distribution_selectors.net_commissions(
+            start=start, end=end, by=dim, brand_id=scope.brand_id, distributor_id=scope.distributor_id
+        )
     table = Table(dim, str(DIM_TITLES[dim]), columns)
     for r in rows:
         row = [names.get(r["key"], r["key"]), r["paid_orders"], r["paid_amount"]]
         row += [r["units"]] if dim == "product" else [r["orders"], r["refund_amount"]]
         if dim in ("distributor", "brand"):
-            row += [r["visits"], r["commission_earned"]]
+            row += [r["visits"], net.get(r["key"], 0)]
         table.rows.append(row)
     return table
 
@@ -233,9 +239,9 @@ def build(kind: str, scope: Scope, period: DateRange, grain: str) -> dict:
         ),
         "funnel": charts.funnel_chart(
             [
-                (_("Unique visitors"), now["unique_visitors"]),
+                (_("Visitors (and customers who came without a link)"), now["funnel_visitors"]),
                 (_("Customers who ordered"), now["ordering_customers"]),
-                (_("Paying customers"), now["paying_customers"]),
+                (_("Of them, paid"), now["ordered_and_paid"]),
             ],
             title=_("Conversion funnel"),
         ),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from .models import Dim
 from .periods import DateRange, bucket
 from .rollups import NO_PROVINCE
-from .selectors import Scope, zero
+from .selectors import Scope, unvisited, zero
 
 ALL_KEY = ""
 
@@ -269,12 +269,20 @@ def summary(scope: Scope, period: DateRange) -> dict[str, int]:
         output_field=CharField(),
     )
     result["unique_visitors"] = visits.annotate(key=visitor).values("key").distinct().count()
-    result["ordering_customers"] = (
-        orders.filter(created_at__gte=lo, created_at__lt=hi).values("consumer_id").distinct().count()
-    )
+    ordering = orders.filter(created_at__gte=lo, created_at__lt=hi)
+    result["ordering_customers"] = ordering.values("consumer_id").distinct().count()
     paying = orders.filter(paid_at__gte=lo, paid_at__lt=hi).values("consumer_id").annotate(n=Count("id"))
     result["paying_customers"] = paying.count()
     result["repeat_customers"] = paying.filter(n__gte=2).count()
+    result["ordered_and_paid"] = (
+        ordering.filter(consumer_id__in=orders.filter(paid_at__gte=lo, paid_at__lt=hi).values("consumer_id"))
+        .values("consumer_id")
+        .distinct()
+        .count()
+    )
+    result["funnel_visitors"] = result["unique_visitors"] + unvisited(
+        ordering, visits.annotate(key=visitor).values("key")
+    )
     return result
 
 

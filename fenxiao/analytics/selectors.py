@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Concat
 
 from .models import COUNTERS, DailyCustomer, DailyStat, DailyVisitor, Dim
 from .periods import DateRange, bucket
 
-DISTINCTS = ("unique_visitors", "ordering_customers", "paying_customers", "repeat_customers")
+DISTINCTS = (
+    "unique_visitors",
+    "ordering_customers",
+    "paying_customers",
+    "repeat_customers",
+    "funnel_visitors",
+    "ordered_and_paid",
+)
 TOP_DIMS = ("product", "distributor", "province", "channel", "brand")
 
 
@@ -55,23 +63,49 @@ def _sums(rows: QuerySet) -> dict[str, int]:
 
 def summary(scope: Scope, period: DateRange) -> dict[str, int]:
     """Counters over the range plus distinct people (visitors, customers who ordered / paid,
-    customers who paid for two orders or more)."""
+    customers who paid for two orders or more) and the funnel's steps:
+
+    - ``funnel_visitors``: the unique visitors, and every customer who ordered in the range
+      without a visit of its own (it came to the shop some other way), so no later step can
+      outnumber the first;
+    - ``ordering_customers``: customers who placed an order;
+    - ``ordered_and_paid``: of those, the ones who paid (an order paid in the range)."""
     result = _sums(_stats(scope, period, Dim.ALL))
-    result["unique_visitors"] = _people(DailyVisitor, scope, period).values("visitor").distinct().count()
-    customers = (
+    visitors = _people(DailyVisitor, scope, period)
+    result["unique_visitors"] = visitors.values("visitor").distinct().count()
+    per_customer = (
         _people(DailyCustomer, scope, period)
         .values("consumer_id")
         .annotate(o=Sum("orders"), p=Sum("paid_orders"))
-        .aggregate(
-            ordering=Count("consumer_id", filter=Q(o__gt=0)),
-            paying=Count("consumer_id", filter=Q(p__gt=0)),
-            repeat=Count("consumer_id", filter=Q(p__gte=2)),
-        )
+    )
+    customers = per_customer.aggregate(
+        ordering=Count("consumer_id", filter=Q(o__gt=0)),
+        paying=Count("consumer_id", filter=Q(p__gt=0)),
+        repeat=Count("consumer_id", filter=Q(p__gte=2)),
+        ordered_and_paid=Count("consumer_id", filter=Q(o__gt=0, p__gt=0)),
     )
     result["ordering_customers"] = customers["ordering"] or 0
     result["paying_customers"] = customers["paying"] or 0
     result["repeat_customers"] = customers["repeat"] or 0
+    result["ordered_and_paid"] = customers["ordered_and_paid"] or 0
+    result["funnel_visitors"] = result["unique_visitors"] + unvisited(
+        per_customer.filter(o__gt=0), visitors.values("visitor")
+    )
     return result
+
+
+def unvisited(customers: QuerySet, visitor_keys: QuerySet) -> int:
+    """How many of ``customers`` (rows with ``consumer_id``) have no visitor key ``u<id>`` among
+    ``visitor_keys`` (the funnel's first step counts them as visitors too)."""
+    key = Concat(Value("u"), Cast("consumer_id", CharField()), output_field=CharField())
+    return (
+        customers.order_by()
+        .values("consumer_id")
+        .distinct()
+        .annotate(key=key)
+        .exclude(key__in=visitor_keys)
+        .count()
+    )
 
 
 def series(scope: Scope, period: DateRange, grain: str = "day") -> list[tuple]:

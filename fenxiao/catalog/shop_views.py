@@ -1,15 +1,20 @@
 """The consumer H5 shop: brand store, category listing, product page, search.
 
-Thin views over ``shop_selectors``; nothing here writes.  Adding to the cart is the trade app's
+Thin views over ``shop_selectors``; nothing here writes.  Every price shown is the visitor's one
+price (``trade.selectors.visitor_unit_prices``), what checkout charges.  Adding to the cart is the trade app's
 ``trade:cart_add``, which the product page's form posts to.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from . import price_display
+from fenxiao.trade import selectors as trade_selectors
+
 from . import shop_selectors as selectors
 from .models import Category
 
@@ -18,6 +23,12 @@ MAX_QUERY_LENGTH = 60
 
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def _priced(request: HttpRequest, page: Page) -> Page:
+    """Each product of the page gets ``price``: the "from" price this visitor pays."""
+    trade_selectors.with_listing_prices(request, page.object_list)
+    return page
 
 
 def brand_store(request: HttpRequest, slug: str) -> HttpResponse:
@@ -30,8 +41,9 @@ def brand_store(request: HttpRequest, slug: str) -> HttpResponse:
         "catalog/shop/brand.html",
         {
             "brand": brand,
-            "page": selectors.listing_page(
-                selectors.brand_listing(brand, category_id), request.GET.get("page")
+            "page": _priced(
+                request,
+                selectors.listing_page(selectors.brand_listing(brand, category_id), request.GET.get("page")),
             ),
             "categories": selectors.brand_categories(brand),
             "category_id": category_id,
@@ -52,7 +64,9 @@ def category(request: HttpRequest, category_id: int) -> HttpResponse:
             "top_categories": selectors.top_categories(),
             "subcategories": selectors.child_categories(top),
             "subcategory_id": current.pk if current.parent_id else None,
-            "page": selectors.listing_page(selectors.category_listing(current), request.GET.get("page")),
+            "page": _priced(
+                request, selectors.listing_page(selectors.category_listing(current), request.GET.get("page"))
+            ),
         },
     )
 
@@ -62,7 +76,9 @@ def search(request: HttpRequest) -> HttpResponse:
     category_id = _int(request.GET.get("c"))
     page = None
     if q or category_id:
-        page = selectors.listing_page(selectors.search(q, category_id), request.GET.get("page"))
+        page = _priced(
+            request, selectors.listing_page(selectors.search(q, category_id), request.GET.get("page"))
+        )
     return render(
         request,
         "catalog/shop/search.html",
@@ -74,7 +90,9 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     detail = selectors.product_page(product_id)
     if detail is None:
         raise Http404("This product is not on sale.")
-    detail = price_display.with_visitor_prices(request, detail)
+    detail = dataclasses.replace(
+        detail, unit_prices=trade_selectors.visitor_unit_prices(request, detail.skus)
+    )
     category = detail.product.category
     return render(
         request,

@@ -14,7 +14,7 @@ from .models import Channel
 class CrmExtension(OrderExtension):
     def price_adjusters(self) -> list[PriceAdjuster]:
         return [
-            PriceAdjuster(10, "member_price", points.member_price_adjuster),
+            PriceAdjuster(10, "member_price", points.member_price_adjuster, per_unit=True),
             PriceAdjuster(40, "points", points.points_adjuster),
         ]
 

@@ -54,8 +54,8 @@ def member_price_adjuster(orders, consumer) -> None:
         if not bps:
             continue
         applied = 0
-        for line in order.lines:
-            cut = apply_bps(line.paid, bps)
+        for line in order.lines:  # per unit, so n units cost n times what one unit shows
+            cut = min(line.paid, apply_bps(line.unit_price, bps) * line.quantity)
             line.discount += cut
             applied += cut
         order.adjustments["member_discount"] = applied

@@ -8,7 +8,7 @@ attributed to and at what prices.
   valid, else (self-purchase commission on) to the consumer itself when it is an active
   distributor; its inviter is the level-2 distributor when the brand enables level 2; the
   distributor's store prices price the order.
-- :func:`visitor_store_prices`: the store prices a product page shows — the binding's distributor
+- :func:`visitor_store_prices`: the store prices every page shows (``trade.selectors.visitor_unit_prices``) — the binding's distributor
   when signed in, else the share link the browser arrived through (``share_cookies``).
 - :func:`bind_pending_link`: a visitor who arrived through a share link and then signed in (or up)
   is bound then.
@@ -137,8 +137,8 @@ def _could_have_store_price(*, brand_id: int, user_id: int) -> bool:
 
 
 def visitor_store_prices(request, product) -> dict[int, int]:
-    """The product page shows the store price of the distributor this visitor belongs to: its
-    binding when signed in, else the share link it arrived through."""
+    """The store prices (at the product's brand, every SKU) of the distributor this visitor
+    belongs to: its binding when signed in, else the share link it arrived through."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         related = _could_have_store_price(brand_id=product.brand_id, user_id=user.pk)
@@ -148,9 +148,9 @@ def visitor_store_prices(request, product) -> dict[int, int]:
     if link is None or not is_active_distributor(link.distributor_id, product.brand_id):
         return {}
     return dict(
-        StoreSkuPrice.objects.filter(distributor_id=link.distributor_id, sku__product=product).values_list(
-            "sku_id", "price"
-        )
+        StoreSkuPrice.objects.filter(
+            distributor_id=link.distributor_id, sku__brand_id=product.brand_id
+        ).values_list("sku_id", "price")
     )
 
 

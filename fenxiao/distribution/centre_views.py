@@ -172,15 +172,19 @@ def withdraw(request: HttpRequest, brand_id: int) -> HttpResponse:
 
 
 def micro_store(request: HttpRequest, code: str) -> HttpResponse:
-    """A distributor's micro-store for one brand: the goods it picked, at its own prices."""
+    """A distributor's micro-store for one brand: the goods it picked, each at the visitor's one
+    price (the store's own price for a visitor who came through its link, as checkout charges)."""
     link = selectors.store_link(code)
     if link is None or not services.is_active_distributor(link.distributor_id, link.brand_id):
         raise Http404("No such store.")
     picked = selectors.micro_store_items(distributor_id=link.distributor_id, brand_id=link.brand_id)
+    prices = trade_selectors.visitor_lowest_prices(request, picked)
+    products = {sku.product_id: sku.product for sku in picked}
+    items = [{"product": product, "price": prices[pk]} for pk, product in products.items()]
     return render(
         request,
         "distribution/micro_store.html",
-        {"link": link, "profile": getattr(link.distributor, "distributor", None), "items": picked},
+        {"link": link, "profile": getattr(link.distributor, "distributor", None), "items": items},
     )
 
 

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from datetime import datetime
+
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from fenxiao.accounts import selectors as accounts_selectors
 from fenxiao.accounts.models import Brand, User
-from fenxiao.catalog.models import Product, ProductStatus
+from fenxiao.catalog.models import Product, ProductStatus, Sku
 from fenxiao.ledger.selectors import distributor_wallet
 
 from .models import (
@@ -135,19 +137,18 @@ def store_link(code: str) -> ShareLink | None:
     )
 
 
-def micro_store_items(*, distributor_id: int, brand_id: int) -> QuerySet:
-    """The goods on sale the distributor picked at the brand, one row per product with its
-    lowest store price: ``sku__product_id``, ``sku__product__title``, ``price``."""
-    return (
-        StoreSkuPrice.objects.filter(
-            distributor_id=distributor_id,
-            sku__brand_id=brand_id,
-            sku__is_active=True,
-            sku__product__status=ProductStatus.ON_SALE,
+def micro_store_items(*, distributor_id: int, brand_id: int) -> list[Sku]:
+    """The active SKUs of goods on sale the distributor picked at the brand (product and brand
+    loaded), by product; the page prices them for its visitor (``trade.selectors``)."""
+    return list(
+        Sku.objects.filter(
+            store_prices__distributor_id=distributor_id,
+            brand_id=brand_id,
+            is_active=True,
+            product__status=ProductStatus.ON_SALE,
         )
-        .values("sku__product_id", "sku__product__title")
-        .annotate(price=Min("price"))
-        .order_by("sku__product_id")
+        .select_related("product__brand")
+        .order_by("product_id", "id")
     )
 
 
@@ -160,7 +161,7 @@ def brand_levels(brand_id: int) -> QuerySet[DistributorLevel]:
 
 def brand_distributors_with_sales(brand_id: int) -> list[DistributorMembership]:
     """The brand's memberships, each with ``sales`` and ``commission`` (sums over the brand's
-    orders only) and ``customers`` (how many are bound to the distributor at the brand)."""
+    orders only; commission net of what refunds reversed or clawed back) and ``customers`` (how many are bound to the distributor at the brand)."""
     memberships = list(
         DistributorMembership.objects.filter(brand_id=brand_id)
         .select_related("distributor", "distributor__distributor", "inviter")
@@ -170,7 +171,7 @@ def brand_distributors_with_sales(brand_id: int) -> list[DistributorMembership]:
                 filter=Q(distributor__commissions__order__brand_id=brand_id),
             ),
             commission=Sum(
-                "distributor__commissions__amount",
+                F("distributor__commissions__amount") - F("distributor__commissions__reversed_amount"),
                 filter=Q(distributor__commissions__order__brand_id=brand_id),
             ),
         )
@@ -183,6 +184,27 @@ def brand_distributors_with_sales(brand_id: int) -> list[DistributorMembership]:
     for membership in memberships:
         membership.customers = counts.get(membership.distributor_id, 0)
     return memberships
+
+
+def net_commissions(
+    *,
+    start: datetime,
+    end: datetime,
+    by: str,
+    brand_id: int | None = None,
+    distributor_id: int | None = None,
+) -> dict[str, int]:
+    """{distributor or brand id as text (``by``: "distributor" or "brand"): fen} of the commissions
+    recorded in [start, end), net of what refunds reversed or clawed back since (the data cube's
+    tables).  ``brand_id`` / ``distributor_id`` narrow to one brand's orders / one distributor."""
+    rows = Commission.objects.filter(created_at__gte=start, created_at__lt=end)
+    if brand_id is not None:
+        rows = rows.filter(order__brand_id=brand_id)
+    if distributor_id is not None:
+        rows = rows.filter(distributor_id=distributor_id)
+    group = {"distributor": "distributor_id", "brand": "order__brand_id"}[by]
+    totals = rows.values(group).annotate(net=Sum(F("amount") - F("reversed_amount"))).order_by()
+    return {str(row[group]): int(row["net"] or 0) for row in totals}
 
 
 def brand_bindings(brand_id: int, *, limit: int = 500) -> QuerySet[CustomerBinding]:

@@ -8,13 +8,8 @@ class TradeConfig(AppConfig):
     verbose_name = _("Trade")
 
     def ready(self) -> None:
-        from fenxiao.catalog import price_display
         from fenxiao.payments import purposes
 
-        from . import extensions
         from .payment_handlers import CheckoutPayments
 
         purposes.register(CheckoutPayments())
-        # The product page (catalog) asks trade, the one source of visitor prices, which asks
-        # the order extensions (distribution's store prices).
-        price_display.register_price_source(extensions.visitor_unit_prices)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
+from fenxiao.aftersales import selectors as aftersales_selectors
 from fenxiao.core.money import format_yuan
 
 from . import extensions, fulfilment, selectors
@@ -44,8 +45,10 @@ def order_list(request: HttpRequest, brand_id: int) -> HttpResponse:
     form, orders = _filtered(request, brand_id)
     page = Paginator(orders, 30).get_page(request.GET.get("page"))
     blocked = extensions.ship_blockers(o for o in page if o.status == OrderStatus.PAID)
+    open_aftersales = aftersales_selectors.open_requests_by_order(brand_id, [o.pk for o in page])
     for order in page:
         order.ship_blocked = blocked.get(order.pk)
+        order.open_aftersale = open_aftersales.get(order.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -60,15 +63,20 @@ def order_detail(request: HttpRequest, brand_id: int, order_id: int) -> HttpResp
     order = selectors.brand_order(brand_id, order_id)
     if order is None:
         raise Http404("No such order in this brand.")
+    return _detail_page(request, order, ShipForm())
+
+
+def _detail_page(request: HttpRequest, order, form: ShipForm, *, status: int = 200) -> HttpResponse:
+    """The order page: shipping form (or why the order may not ship) and its open after-sales
+    request flagged."""
+    order.open_aftersale = aftersales_selectors.open_requests_by_order(order.brand_id, [order.pk]).get(
+        order.pk
+    )
     return render(
         request,
         "trade/console/order_detail.html",
-        {
-            "brand": request.brand,
-            "order": order,
-            "ship_form": ShipForm(),
-            "ship_blocked": _ship_blocker(order),
-        },
+        {"brand": request.brand, "order": order, "ship_form": form, "ship_blocked": _ship_blocker(order)},
+        status=status,
     )
 
 
@@ -100,12 +108,7 @@ def order_ship(request: HttpRequest, brand_id: int, order_id: int) -> HttpRespon
         else:
             messages.success(request, _("Shipment recorded."))
             return redirect("console:order_detail", brand_id, order.pk)
-    return render(
-        request,
-        "trade/console/order_detail.html",
-        {"brand": request.brand, "order": order, "ship_form": form, "ship_blocked": _ship_blocker(order)},
-        status=400,
-    )
+    return _detail_page(request, order, form, status=400)
 
 
 class _Echo:

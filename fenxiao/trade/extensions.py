@@ -85,6 +85,10 @@ class PriceAdjuster:
     position: int
     name: str
     adjust: Callable[[list[PricedOrder], object], None]
+    #: True when the step's cut on one unit needs no choice of the buyer and does not depend on
+    #: the rest of the order (the member price): such steps make the unit price every page shows
+    #: (``trade.selectors.visitor_unit_prices``), so they must cut each unit alike.
+    per_unit: bool = False
 
 
 @dataclass(frozen=True)

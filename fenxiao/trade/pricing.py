@@ -125,3 +125,29 @@ def price(
         fee = rule.fee_for(order.goods - order.discount, province) if rule else 0
         order.shipping = 0 if order.free_shipping else fee
     return PricedCheckout(orders=orders)
+
+
+def unit_prices(skus: Sequence[Sku], *, consumer, store_prices: Mapping[int, int]) -> dict[int, int]:
+    """{sku id: fen} one unit of each SKU costs ``consumer`` before the order-wide offers: the
+    store price (else retail) clamped into the band, less the per-unit steps of the pipeline
+    (``PriceAdjuster.per_unit``: the member price).  What checkout charges for one unit bought
+    alone, without coupons, points, promotions or a flash/group deal the buyer asks for.
+    The SKUs need their product and brand loaded."""
+    orders = [
+        PricedOrder(
+            brand=sku.product.brand,
+            lines=[
+                PricedLine(
+                    sku=sku,
+                    quantity=1,
+                    unit_price=price_band.clamp(store_prices.get(sku.pk, sku.retail_price), sku),
+                )
+            ],
+        )
+        for sku in skus
+    ]
+    if orders and consumer is not None and getattr(consumer, "is_authenticated", False):
+        for adjuster in extensions.price_adjusters():
+            if adjuster.per_unit:
+                adjuster.adjust(orders, consumer)
+    return {order.lines[0].sku.pk: order.lines[0].paid for order in orders}

@@ -3,20 +3,86 @@ distributor only the orders attributed to it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from fenxiao.accounts.models import Brand
-from fenxiao.catalog.models import Sku
+from fenxiao.catalog.models import Product, Sku
 
+from . import extensions, pricing
 from .cart import cart_items
 from .checkout import price_for
 from .models import Address, CartItem, Order, OrderLine
 from .pricing import PricedCheckout
+
+# ---- the one price a visitor sees ------------------------------------------------------------
+
+
+def _store_prices(request: HttpRequest, products: Iterable[Product]) -> dict[int, int]:
+    """{sku id: fen} the store prices of the distributor this visitor is attributed to, at each
+    brand of ``products`` (the order extensions' ``visitor_unit_prices``: the binding when signed
+    in, else the share link the browser arrived through), asked once per brand."""
+    store: dict[int, int] = {}
+    asked: set[int] = set()
+    for product in products:
+        if product.brand_id not in asked:
+            asked.add(product.brand_id)
+            store.update(extensions.visitor_unit_prices(request, product))
+    return store
+
+
+def visitor_unit_prices(request: HttpRequest, skus: Iterable[Sku]) -> dict[int, int]:
+    """{sku id: fen} one unit costs this visitor: the one price every page shows (list, search,
+    product page, micro-store, cart) and checkout charges for that unit bought alone.
+
+    The store price of the distributor the visitor is attributed to, clamped into the SKU's band,
+    less the per-unit steps of the pricing pipeline (member price), all by
+    :func:`pricing.unit_prices`, the pipeline checkout runs.  Order-wide offers (full reduction,
+    coupons, points) and deals the buyer asks for (flash sale, group buying) are shown at
+    checkout and on their own pages.  The SKUs need their product and brand loaded."""
+    skus = list(skus)
+    store = _store_prices(request, (sku.product for sku in skus))
+    return pricing.unit_prices(skus, consumer=getattr(request, "user", None), store_prices=store)
+
+
+def visitor_lowest_prices(request: HttpRequest, skus: Iterable[Sku]) -> dict[int, int]:
+    """{product id: the lowest :func:`visitor_unit_prices` over the given SKUs of it}."""
+    skus = list(skus)
+    prices = visitor_unit_prices(request, skus)
+    lowest: dict[int, int] = {}
+    for sku in skus:
+        lowest[sku.product_id] = min(prices[sku.pk], lowest.get(sku.product_id, prices[sku.pk]))
+    return lowest
+
+
+def visitor_listing_prices(request: HttpRequest, products: Iterable[Product]) -> dict[int, int]:
+    """{product id: the "from" price a listing shows this visitor}: the lowest
+    :func:`visitor_unit_prices` over the product's active SKUs.  A visitor with neither a store
+    price nor a member price sees the lowest retail price from the product row (no query);
+    otherwise one query reads the SKUs.  The products need their brand loaded."""
+    products = list(products)
+    user = getattr(request, "user", None)
+    if not (user is not None and user.is_authenticated) and not _store_prices(request, products):
+        return {p.pk: p.min_retail_price for p in products}
+    by_id = {p.pk: p for p in products}
+    skus = list(Sku.objects.filter(product_id__in=by_id, is_active=True))
+    for sku in skus:
+        sku.product = by_id[sku.product_id]
+    lowest = visitor_lowest_prices(request, skus)
+    return {p.pk: lowest.get(p.pk, p.min_retail_price) for p in products}
+
+
+def with_listing_prices(request: HttpRequest, products: Iterable[Product]) -> None:
+    """Set ``price`` on each of ``products`` (a listing page): :func:`visitor_listing_prices`."""
+    products = list(products)
+    prices = visitor_listing_prices(request, products)
+    for product in products:
+        product.price = prices[product.pk]
 
 
 def _with_lines(orders: QuerySet[Order]) -> QuerySet[Order]:
@@ -136,23 +202,16 @@ class PricedCart:
     total: int
 
 
-def priced_cart(consumer) -> PricedCart:
-    """The consumer's cart by brand, each item at the unit price checkout will charge (a
-    distributor's store price where one applies), and the goods' total."""
-    items = list(cart_items(consumer))
+def priced_cart(request: HttpRequest) -> PricedCart:
+    """The signed-in visitor's cart by brand, each item at its :func:`visitor_unit_prices` (what
+    checkout charges a unit before the order-wide offers), and the goods' total."""
+    items = list(cart_items(request.user))
     groups: dict[Brand, list[CartItem]] = {}
     for item in items:
         groups.setdefault(item.sku.product.brand, []).append(item)
-    priced = (
-        price_for(consumer=consumer, items=[(i.sku, i.quantity) for i in items], province="")[0]
-        if items
-        else None
-    )
-    unit_prices = {
-        line.sku.pk: line.unit_price for order in (priced.orders if priced else []) for line in order.lines
-    }
+    unit_prices = visitor_unit_prices(request, [item.sku for item in items])
     for item in items:
-        item.unit_price = unit_prices.get(item.sku_id, item.sku.retail_price)
+        item.unit_price = unit_prices[item.sku_id]
     return PricedCart(groups=groups, total=sum(item.unit_price * item.quantity for item in items))
 
 

@@ -31,7 +31,7 @@ def _int(raw, default: int | None = None) -> int | None:
 
 @login_required
 def cart(request: HttpRequest) -> HttpResponse:
-    priced = selectors.priced_cart(request.user)
+    priced = selectors.priced_cart(request)
     return render(request, "trade/cart.html", {"groups": priced.groups, "total": priced.total})
 
 

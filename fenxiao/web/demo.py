@@ -274,13 +274,14 @@ def seed_people(ctx: DemoContext, out: Callable[[str], None]) -> None:
 
 
 def seed_orders(ctx: DemoContext, out: Callable[[str], None]) -> None:
-    """A few orders in every state, paid through the sandbox, so consoles and the ledger have data."""
+    """Orders in every state for every demo consumer, paid through the sandbox, so consoles, the
+    ledger and the CRM (each member's RFM scores) have data."""
     from fenxiao.payments.gateways.sandbox import pay_in_sandbox
     from fenxiao.trade import fulfilment
     from fenxiao.trade.checkout import place_order
     from fenxiao.trade.models import Address, Order
 
-    consumers = list(User.objects.filter(phone__startswith="1370000").order_by("phone")[:8])
+    consumers = list(User.objects.filter(phone__startswith="1370000").order_by("phone"))
     if Order.objects.filter(consumer__in=consumers).exists():
         out("demo orders already there")
         return

@@ -1,7 +1,11 @@
-"""The brand console's side navigation: (url name, label, permission) per entry.
+"""The consoles' side navigation.
 
-Each domain adds its pages here; a person sees only the entries its role permits.  Entries whose
-URL name does not resolve yet are skipped.
+- :data:`CONSOLE_NAV`, the brand console: (url name, label, permission) per entry.  Each domain adds
+  its pages here; a person sees only the entries its role permits.  Entries whose URL name does not
+  resolve yet are skipped.
+- :data:`PLATFORM_NAV`, the platform staff's one menu (``/platform/`` and every platform page):
+  (url name or path, label).  An entry that does not resolve is skipped, so a menu slot can wait
+  for a page another change adds (settlement at ``/platform/finance/``).
 """
 
 from __future__ import annotations
@@ -29,4 +33,16 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:marketing", _("Marketing"), Perm.MARKETING_MANAGE),
     ("console:crm_wechat", _("WeChat Official Account"), Perm.SETTINGS_MANAGE),
     ("console:staff", _("Staff"), Perm.STAFF_MANAGE),
+]
+
+PLATFORM_NAV: list[tuple[str, str]] = [
+    ("platform:home", _("Platform home")),
+    ("admin:accounts_brand_changelist", _("Brands")),
+    ("ledger:trial_balance", _("Ledger")),
+    # Settlement (statements, payouts, reconciliation) is another change's; shown once it exists.
+    ("/platform/finance/", _("Settlement")),
+    ("audit_log", _("Audit log")),
+    ("platform:arbitration", _("Arbitration")),
+    ("analytics:platform", _("Data cube")),
+    ("admin:index", _("Platform admin")),
 ]

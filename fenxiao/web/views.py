@@ -3,12 +3,17 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from fenxiao.accounts.selectors import approved_brands, brand_roles_of
+from fenxiao.accounts.decorators import platform_staff
+from fenxiao.accounts.selectors import approved_brands, brand_roles_of, pending_brand_count
+from fenxiao.aftersales.selectors import dispute_count
 from fenxiao.catalog import shop_selectors
+from fenxiao.trade.selectors import with_listing_prices
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The platform's front page: brands' stores for shoppers, and a way into each console."""
+    newest = shop_selectors.newest_products()
+    with_listing_prices(request, newest)
     return render(
         request,
         "web/home.html",
@@ -16,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "brands": approved_brands(),
             "brand_roles": brand_roles_of(request.user),
             "categories": shop_selectors.top_categories(),
-            "newest": shop_selectors.newest_products(),
+            "newest": newest,
         },
     )
 
@@ -27,6 +32,16 @@ def console_index(request: HttpRequest) -> HttpResponse:
     if len(roles) == 1:
         return redirect("console:products", roles[0].brand_id)
     return render(request, "web/console_index.html", {"brand_roles": roles})
+
+
+@platform_staff
+def platform_home(request: HttpRequest) -> HttpResponse:
+    """The platform staff's home: the one platform menu and what waits for them."""
+    return render(
+        request,
+        "web/platform_home.html",
+        {"pending_brands": pending_brand_count(), "disputes": dispute_count()},
+    )
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

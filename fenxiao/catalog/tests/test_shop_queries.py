@@ -57,13 +57,14 @@ def test_product_page_queries_do_not_grow_with_skus_or_images(client, django_ass
 
 
 def test_signed_in_consumer_adds_only_the_session_user_and_price_lookup(client):
-    """Session, user, and one existence check for a distributor's store price (membership or
-    binding) — constant, whatever the product's size."""
+    """Session, user, one existence check for a distributor's store price (membership or
+    binding) and one read of the visitor's member level (member price) — constant, whatever the
+    product's size."""
     product = product_with(skus=30, images=12)
     anonymous = queries(client, f"/shop/p/{product.pk}/")
     cache.clear()
     client.force_login(UserFactory())
-    assert queries(client, f"/shop/p/{product.pk}/") == anonymous + 3
+    assert queries(client, f"/shop/p/{product.pk}/") == anonymous + 4
 
 
 def test_the_page_data_is_shared_for_a_few_seconds_and_forgotten_on_save(client, settings):

@@ -1,7 +1,7 @@
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-from fenxiao.web.navigation import CONSOLE_NAV
+from fenxiao.web.navigation import CONSOLE_NAV, PLATFORM_NAV
 
 register = template.Library()
 
@@ -20,4 +20,33 @@ def console_nav(context) -> dict:
             except NoReverseMatch:
                 continue
             links.append({"url": url, "label": label, "active": request.path.startswith(url)})
+    return {"links": links}
+
+
+def _platform_url(target: str) -> str | None:
+    """The URL of a platform menu entry (a URL name, or a path another change may add), or None
+    while it does not exist."""
+    if target.startswith("/"):
+        try:
+            resolve(target)
+        except Resolver404:
+            return None
+        return target
+    try:
+        return reverse(target)
+    except NoReverseMatch:
+        return None
+
+
+@register.inclusion_tag("web/_console_nav.html", takes_context=True)
+def platform_nav(context) -> dict:
+    """The platform staff's one menu, on every platform page (entries that exist only)."""
+    request = context["request"]
+    links = []
+    for target, label in PLATFORM_NAV:
+        url = _platform_url(target)
+        if url is None:
+            continue
+        active = request.path == url if url == "/platform/" else request.path.startswith(url)
+        links.append({"url": url, "label": label, "active": active})
     return {"links": links}

@@ -94,6 +94,8 @@ POLICIES: dict[str, str] = {
     "payments/notify/<str:gateway>/": RECEIVER,
     "payments/sandbox/cashier/<str:token>/": CAPABILITY,
     # platform
+    "platform/": PLATFORM,
+    "platform/arbitration/": PLATFORM,
     "platform/ledger/": PLATFORM,
     "platform/audit/": PLATFORM,
     "aftersales/platform/": PLATFORM,

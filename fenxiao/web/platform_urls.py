@@ -1,0 +1,16 @@
+"""The platform staff's pages under ``/platform/``: the home with the one platform menu, and
+arbitration (also still at ``/aftersales/platform/``).  The ledger and the audit log mount their
+own URLs under ``/platform/`` (``fenxiao/urls.py``)."""
+
+from django.urls import path
+
+from fenxiao.aftersales import platform_views
+
+from . import views
+
+app_name = "platform"
+
+urlpatterns = [
+    path("", views.platform_home, name="home"),
+    path("arbitration/", platform_views.queue, name="arbitration"),
+]
