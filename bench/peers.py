@@ -354,23 +354,32 @@ def main() -> None:
         raw: dict[tuple[str, str], list] = {}
         with Server(url, workers=args.workers) as fserver, OscarServer(python, env, args.workers) as oserver:
             bases = {"fenxiao": fserver.base_url, "oscar": oserver.base_url}
+
+            def load(side: str, path: str, per_worker: int) -> tuple[list[float], int, float]:
+                data, steps_of = sides[side]
+
+                def make_client(index: int):
+                    session = make_session(bases[side], data["buyers"][index], csrf)
+                    session.buyer = data["buyers"][index]
+                    return session
+
+                def do(session, n: int) -> bool:
+                    return run_steps(session, steps_of(data, session.buyer, n)[path])
+
+                return collect_load(make_client, do, concurrency=args.clients, requests_per_worker=per_worker)
+
+            # Every worker process of both servers serves every path before anything is timed
+            # (imports, templates, URL resolvers, Whoosh's index, per-process caches).
+            warm = max(2, -(-3 * args.workers // args.clients))
+            print(f"warming up both servers ({warm} of each path per client) …", flush=True)
+            for path in PATHS:
+                for side in sides:
+                    load(side, path, warm)
             for path in PATHS:
                 per_worker = max(1, (args.checkouts if path == "checkout" else args.requests) // args.rounds)
                 for rnd in range(args.rounds):
                     for side in ("fenxiao", "oscar") if rnd % 2 == 0 else ("oscar", "fenxiao"):
-                        data, steps_of = sides[side]
-
-                        def make_client(index: int, side=side, data=data):
-                            session = make_session(bases[side], data["buyers"][index], csrf)
-                            session.buyer = data["buyers"][index]
-                            return session
-
-                        def do(session, n: int, path=path, data=data, steps_of=steps_of) -> bool:
-                            return run_steps(session, steps_of(data, session.buyer, n)[path])
-
-                        lats, errors, elapsed = collect_load(
-                            make_client, do, concurrency=args.clients, requests_per_worker=per_worker
-                        )
+                        lats, errors, elapsed = load(side, path, per_worker)
                         print(
                             f"  {path:<20} round {rnd + 1} {side:<8} {len(lats) / elapsed:8.1f}/s  errors {errors}"
                         )
