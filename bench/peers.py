@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402
+    RESULTS,
     Result,
     Server,
     bench_env,
@@ -262,8 +263,10 @@ def prepare_oscar(python: Path, env: dict[str, str], customers: int) -> dict:
     return _last_json(out.stdout)
 
 
-def count_statements(python: str, cwd: Path, env: dict[str, str], buyer: dict, steps: dict) -> dict:
-    spec = {"session": buyer["session"], "paths": steps}
+def count_statements(
+    python: str, cwd: Path, env: dict[str, str], buyer: dict, steps: dict, sql: bool = False
+) -> dict:
+    spec = {"session": buyer["session"], "paths": steps, "sql": sql}
     out = subprocess.run(
         [python, str(PEERS / "count_queries.py")],
         cwd=cwd,
@@ -316,6 +319,12 @@ def main() -> None:
         "--workers", type=int, default=2 * (os.cpu_count() or 2) + 1, help="gunicorn workers of each server"
     )
     parser.add_argument("--venv", type=Path, default=VENV, help="where the Oscar environment lives")
+    parser.add_argument(
+        "--sql",
+        action="store_true",
+        help="also write every counted statement to bench/results/peers-sql.json",
+    )
+    parser.add_argument("--count-only", action="store_true", help="count the statements, no load")
     args = parser.parse_args()
 
     python = oscar_python(args.venv)
@@ -340,6 +349,7 @@ def main() -> None:
                 {**bench_env(url), "STATIC_MANIFEST": "0"},  # nothing collected yet
                 fdata["buyers"][counter],
                 fenxiao_steps(fdata, fdata["buyers"][counter], 0),
+                args.sql,
             ),
             "oscar": count_statements(
                 str(python),
@@ -347,8 +357,20 @@ def main() -> None:
                 env,
                 odata["buyers"][counter],
                 oscar_steps(odata, odata["buyers"][counter], 0),
+                args.sql,
             ),
         }
+        for path in PATHS:
+            print(
+                f"  SQL statements, {path:<20} fenxiao {statements['fenxiao'][path]['per_step']}"
+                f"  Oscar {statements['oscar'][path]['per_step']}"
+            )
+        if args.sql:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            (RESULTS / "peers-sql.json").write_text(json.dumps(statements, indent=2, ensure_ascii=False))
+            print("statements written to bench/results/peers-sql.json")
+        if args.count_only:
+            return
         csrf = secrets.token_hex(16)
         sides = {"fenxiao": (fdata, fenxiao_steps), "oscar": (odata, oscar_steps)}
         raw: dict[tuple[str, str], list] = {}

@@ -5,7 +5,8 @@ the Oscar environment's), its settings in ``DJANGO_SETTINGS_MODULE``.
 Reads from standard input ``{"session": <session key>, "paths": {name: [step, …]}}`` where a
 step is ``{"method", "url", "data", "status"}`` (bench/peers.py); each path runs twice (the first warms the
 process's caches, as a long-running server's are) and the second is counted.  Prints
-``{name: {"statements": n, "per_step": [...]}}`` as one JSON line.
+``{name: {"statements": n, "per_step": [...]}}`` as one JSON line (with ``"sql": true`` in the
+input, each step's statements too: ``bench/peers.py --sql``).
 """
 
 import json
@@ -24,7 +25,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 
-def replay(client: Client, steps: list) -> list[int]:
+def replay(client: Client, steps: list, sql: list | None = None) -> list[int]:
     counts = []
     for step in steps:
         with CaptureQueriesContext(connection) as captured:
@@ -34,6 +35,8 @@ def replay(client: Client, steps: list) -> list[int]:
                 f"{step['method']} {step['url']}: {answer.status_code}, expected {step['status']}"
             )
         counts.append(len(captured.captured_queries))
+        if sql is not None:
+            sql.append([f"{step['method']} {step['url']}", [q["sql"] for q in captured.captured_queries]])
     return counts
 
 
@@ -45,8 +48,11 @@ def main() -> None:
     result = {}
     for name, steps in spec["paths"].items():
         replay(client, steps)
-        per_step = replay(client, steps)
+        sql: list | None = [] if spec.get("sql") else None
+        per_step = replay(client, steps, sql)
         result[name] = {"statements": sum(per_step), "per_step": per_step}
+        if sql is not None:
+            result[name]["sql"] = sql
     print(json.dumps(result))
 
 
