@@ -363,7 +363,9 @@ def main() -> None:
         for path in PATHS:
             print(
                 f"  SQL statements, {path:<20} fenxiao {statements['fenxiao'][path]['per_step']}"
+                f" (first in a process {statements['fenxiao'][path]['first_in_process']})"
                 f"  Oscar {statements['oscar'][path]['per_step']}"
+                f" (first in a process {statements['oscar'][path]['first_in_process']})"
             )
         if args.sql:
             RESULTS.mkdir(parents=True, exist_ok=True)
@@ -431,6 +433,9 @@ def main() -> None:
                 "oscar_statements": osql["statements"],
                 "fenxiao_statements_per_step": fsql["per_step"],
                 "oscar_statements_per_step": osql["per_step"],
+                # the first request of a path in a fresh process (caches still empty)
+                "fenxiao_statements_first_in_process": fsql["first_in_process"],
+                "oscar_statements_first_in_process": osql["first_in_process"],
             }
         )
     print_peers_table(rows)

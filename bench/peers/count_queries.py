@@ -5,7 +5,7 @@ the Oscar environment's), its settings in ``DJANGO_SETTINGS_MODULE``.
 Reads from standard input ``{"session": <session key>, "paths": {name: [step, …]}}`` where a
 step is ``{"method", "url", "data", "status"}`` (bench/peers.py); each path runs twice (the first warms the
 process's caches, as a long-running server's are) and the second is counted.  Prints
-``{name: {"statements": n, "per_step": [...]}}`` as one JSON line (with ``"sql": true`` in the
+``{name: {"statements": n, "per_step": [...], "first_in_process": n}}`` as one JSON line (with ``"sql": true`` in the
 input, each step's statements too: ``bench/peers.py --sql``).
 """
 
@@ -47,10 +47,10 @@ def main() -> None:
     client.cookies[settings.SESSION_COOKIE_NAME] = spec["session"]
     result = {}
     for name, steps in spec["paths"].items():
-        replay(client, steps)
+        first = replay(client, steps)
         sql: list | None = [] if spec.get("sql") else None
         per_step = replay(client, steps, sql)
-        result[name] = {"statements": sum(per_step), "per_step": per_step}
+        result[name] = {"statements": sum(per_step), "per_step": per_step, "first_in_process": sum(first)}
         if sql is not None:
             result[name]["sql"] = sql
     print(json.dumps(result))
