@@ -45,7 +45,7 @@ lint: setup
 test: lint messages ## lint, then the whole test suite (SQLite unless DATABASE_URL says otherwise)
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
-bench: setup messages ## every benchmark at full size (hours; BENCH_ARGS=--quick for a smoke run) — docs/benchmarks.md
+bench: setup messages ## every benchmark at full size (hours; BENCH_ARGS=--quick for a smoke run; "peers" installs django-oscar into bench/.peers-venv) — docs/benchmarks.md
 	$(UV) run --frozen python bench/run_all.py $(BENCH_ARGS)
 
 clean:

@@ -148,16 +148,16 @@ def _worker(
     queue.put((latencies, errors))
 
 
-def run_load(
-    name: str,
+def collect_load(
     make_client: Callable[[int], object],
     do_request: Callable[[object, int], bool],
     *,
     concurrency: int,
     requests_per_worker: int,
-) -> Result:
+) -> tuple[list[float], int, float]:
     """Run ``concurrency`` processes, each making ``requests_per_worker`` sequential requests
-    with its own client (``make_client(worker_index)``, e.g. a signed-in requests.Session)."""
+    with its own client (``make_client(worker_index)``); return every latency (seconds), the
+    number of failed requests and the elapsed wall-clock time."""
     ctx = mp.get_context("fork")
     queue: mp.Queue = ctx.Queue()
     start_at = time.time() + 1.0 + concurrency * 0.05
@@ -171,8 +171,11 @@ def run_load(
     elapsed = time.time() - start_at
     for proc in procs:
         proc.join()
-    latencies = sorted(lat for lats, _ in outcomes for lat in lats)
-    errors = sum(err for _, err in outcomes)
+    return [lat for lats, _ in outcomes for lat in lats], sum(err for _, err in outcomes), elapsed
+
+
+def summarize(name: str, latencies: list[float], errors: int, elapsed: float) -> Result:
+    latencies = sorted(latencies)
     total = len(latencies)
     return Result(
         name=name,
@@ -183,6 +186,22 @@ def run_load(
         p50_ms=round(statistics.median(latencies) * 1000, 2),
         p99_ms=round(latencies[min(total - 1, int(total * 0.99))] * 1000, 2),
     )
+
+
+def run_load(
+    name: str,
+    make_client: Callable[[int], object],
+    do_request: Callable[[object, int], bool],
+    *,
+    concurrency: int,
+    requests_per_worker: int,
+) -> Result:
+    """Run ``concurrency`` processes, each making ``requests_per_worker`` sequential requests
+    with its own client (``make_client(worker_index)``, e.g. a signed-in requests.Session)."""
+    latencies, errors, elapsed = collect_load(
+        make_client, do_request, concurrency=concurrency, requests_per_worker=requests_per_worker
+    )
+    return summarize(name, latencies, errors, elapsed)
 
 
 def print_table(results: list[Result]) -> None:

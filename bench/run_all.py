@@ -1,10 +1,11 @@
 """Every benchmark, one after the other, then one summary table (``make bench``).
 
-    uv run python bench/run_all.py [--quick] [--only pages,checkout,...]
+    uv run python bench/run_all.py [--quick] [--only pages,checkout,...,peers]
 
 Each benchmark runs as its own process (it prints its own table and writes
 bench/results/<name>.json); this script then reads those files and prints the HTTP ratios
-against issue 11's targets and the other benchmarks' headline figures, and writes
+against issue 11's targets, fenxiao against django-oscar (bench/peers.py) and the other
+benchmarks' headline figures, and writes
 bench/results/summary.json.  PostgreSQL is DATABASE_URL when it is a ``postgres://`` URL, else a
 throwaway local server per benchmark (bench/pg.py).
 
@@ -44,6 +45,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "datacube": ("datacube.py", [], ["--orders", "20000", "--distributors", "500", "--repeat", "2"]),
     "crm": ("crm.py", [], ["--members", "20000"]),
+    # fenxiao against django-oscar 4.2 (installs Oscar into bench/.peers-venv on first use)
+    "peers": ("peers.py", [], ["--clients", "2", "--requests", "20", "--checkouts", "5"]),
 }
 # issue 11: minimum throughput as a ratio to the same server's trivial endpoint (PostgreSQL)
 TARGETS = {"product page": 0.5, "share-link redirect": 0.8, "flash-sale buy attempt": 0.5, "checkout": 0.3}
@@ -83,6 +86,27 @@ def _ratios() -> list[dict]:
     return rows
 
 
+def _peers() -> list[dict]:
+    """bench/peers.py's side-by-side rows (fenxiao against django-oscar), if it ran."""
+    path = RESULTS / "peers.json"
+    if not path.exists():
+        return []
+    return [
+        {
+            key: row[key]
+            for key in (
+                "path",
+                "fenxiao_per_second",
+                "oscar_per_second",
+                "fenxiao_over_oscar",
+                "fenxiao_statements",
+                "oscar_statements",
+            )
+        }
+        for row in json.loads(path.read_text()).get("table", [])
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -108,12 +132,22 @@ def main() -> None:
             f"{row['benchmark']:<30}{row['per_second']:>10}{row['p50_ms']:>9}{row['p99_ms']:>9}"
             f"{row['ratio']:>8.2f}{target:>8}  {met}"
         )
+    peers = _peers() if "peers" in outcomes else []
+    if peers:
+        print(f"\n{'against django-oscar':<30}{'fenxiao/s':>10}{'Oscar/s':>9}{'f/O':>7}{'SQL f/O':>10}")
+        for row in peers:
+            sql = f"{row['fenxiao_statements']}/{row['oscar_statements']}"
+            print(
+                f"{row['path']:<30}{row['fenxiao_per_second']:>10}{row['oscar_per_second']:>9}"
+                f"{row['fenxiao_over_oscar']:>7.2f}{sql:>10}"
+            )
     for name, (ok, seconds) in outcomes.items():
         print(f"{name:<30}{'ok' if ok else 'FAILED':>10}{seconds:>9.0f} s")
     RESULTS.mkdir(parents=True, exist_ok=True)
     summary = {
         "meta": {**machine_meta(), "quick": args.quick},
         "ratios": ratios,
+        "peers": peers,
         "runs": {name: {"ok": ok, "seconds": round(seconds, 1)} for name, (ok, seconds) in outcomes.items()},
     }
     (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
