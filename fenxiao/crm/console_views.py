@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
+from fenxiao.core.form_fields import PercentField
 from fenxiao.core.money import MoneyFormatError, parse_yuan
 
 from . import exports, members, segments, selectors
@@ -162,13 +163,15 @@ def member_detail(request: HttpRequest, brand_id: int, member_id: int) -> HttpRe
 class LevelForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=30)
     growth_threshold = forms.IntegerField(label=gettext_lazy("Reached at growth value"), min_value=0)
-    discount_bps = forms.IntegerField(
-        label=gettext_lazy("Member discount (basis points)"), min_value=0, max_value=10000, initial=0
+    discount_bps = PercentField(
+        label=gettext_lazy("Member discount (%)"), initial=0, help_text=gettext_lazy("e.g. 5")
     )
     free_shipping = forms.BooleanField(label=gettext_lazy("Free shipping"), required=False)
 
 
 class LoyaltyForm(forms.ModelForm):
+    redeem_cap_bps = PercentField(label=gettext_lazy("Points may pay at most (% of the goods)"))
+
     class Meta:
         model = LoyaltySettings
         fields = ["points_per_yuan", "point_value_fen", "redeem_cap_bps", "expiry_years"]
