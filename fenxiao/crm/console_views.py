@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MinValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
-from fenxiao.core.form_fields import PercentField
+from fenxiao.core.form_fields import PercentField, YuanField
 from fenxiao.core.money import MoneyFormatError, parse_yuan
 
 from . import exports, members, segments, selectors
@@ -170,6 +171,11 @@ class LevelForm(forms.Form):
 
 
 class LoyaltyForm(forms.ModelForm):
+    point_value_fen = YuanField(
+        label=gettext_lazy("Value of one point (¥)"),
+        help_text=gettext_lazy("e.g. 0.01"),
+        validators=[MinValueValidator(1, message=gettext_lazy("A point is worth at least ¥0.01."))],
+    )
     redeem_cap_bps = PercentField(label=gettext_lazy("Points may pay at most (% of the goods)"))
 
     class Meta:

@@ -63,12 +63,24 @@ def test_member_levels_and_points_rules_in_percent(client):
         {
             "form": "loyalty",
             "points_per_yuan": "1",
-            "point_value_fen": "1",
+            "point_value_fen": "0.02",
             "redeem_cap_bps": "30",
             "expiry_years": "1",
         },
     )
-    assert LoyaltySettings.objects.get(brand=owner.brand).redeem_cap_bps == 3000
+    loyalty = LoyaltySettings.objects.get(brand=owner.brand)
+    assert (loyalty.redeem_cap_bps, loyalty.point_value_fen) == (3000, 2)
+    response = client.post(
+        url,
+        {
+            "form": "loyalty",
+            "points_per_yuan": "1",
+            "point_value_fen": "0",
+            "redeem_cap_bps": "30",
+            "expiry_years": "1",
+        },
+    )
+    assert response.status_code == 400 and "at least ¥0.01" in response.content.decode()
 
 
 @pytest.mark.django_db

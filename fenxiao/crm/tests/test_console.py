@@ -109,7 +109,7 @@ def test_levels_and_points_rules_pages(client, console):
         {
             "form": "loyalty",
             "points_per_yuan": 3,
-            "point_value_fen": 1,
+            "point_value_fen": "0.01",  # yuan
             "redeem_cap_bps": "20",  # percent
             "expiry_years": 1,
         },
