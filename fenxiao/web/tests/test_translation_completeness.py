@@ -1,6 +1,7 @@
 """Translation completeness: every msgid of the zh-Hans catalogues has a translation (none empty,
-none fuzzy), every visible string of a template is marked for translation, and every model the
-platform admin shows has a Chinese name (as its app has)."""
+none fuzzy) and reads as ours at run time (not Django's own wording of the same msgid), every
+visible string of a template is marked for translation, and every model the platform admin shows
+has a Chinese name (as its app has)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,25 @@ def untranslated(po: Path) -> list[str]:
     return missing
 
 
-CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
+CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po")) + [
+    ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"  # LOCALE_PATHS: ours over Django's
+]
+
+
+def _unescape(text: str) -> str:
+    return text.replace("\\n", "\n").replace('\\"', '"').replace("\\\\", "\\")
+
+
+def translations(po: Path) -> dict[str, str]:
+    """{msgid: msgstr} of the simple entries (no context, no plural) of ``po``."""
+    found = {}
+    for block in po.read_text(encoding="utf-8").split("\n\n"):
+        if "msgctxt" in block or "msgid_plural" in block or block.lstrip().startswith("#~"):
+            continue
+        msgids, msgstrs = _strings(block, "msgid "), _strings(block, "msgstr")
+        if msgids and msgids[0] and msgstrs:
+            found[_unescape(msgids[0])] = _unescape(msgstrs[0])
+    return found
 
 
 def test_there_are_catalogues():
@@ -69,6 +88,22 @@ def test_there_are_catalogues():
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parts[-5])
 def test_every_msgid_has_a_translation(po):
     assert untranslated(po) == []
+
+
+def test_no_msgid_of_ours_reads_as_djangos_own_wording():
+    """Django's apps come first in INSTALLED_APPS, so their catalogues win for a msgid both
+    translate ("Filter" read 过滤器); ``fenxiao/locale`` (LOCALE_PATHS) holds our wording then."""
+    ours: dict[str, set[str]] = {}
+    for po in CATALOGUES:
+        for msgid, msgstr in translations(po).items():
+            ours.setdefault(msgid, set()).add(msgstr)
+    with translation.override("zh-hans"):
+        shadowed = {
+            msgid: translation.gettext(msgid)
+            for msgid, wordings in ours.items()
+            if translation.gettext(msgid) not in wordings
+        }
+    assert shadowed == {}
 
 
 def test_the_check_finds_an_empty_or_fuzzy_translation(tmp_path):
