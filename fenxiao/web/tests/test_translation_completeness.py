@@ -167,3 +167,24 @@ def test_every_admin_model_has_a_chinese_name():
                 if not CJK.search(str(name)):
                     untranslated_names.append(f"{model._meta.label}: {name}")
     assert untranslated_names == []
+
+
+@pytest.mark.django_db
+def test_labels_the_issue_found_read_right_in_chinese(client):
+    """A brand's product form says 分类 (not "Category"), coupon names sit under 名称 (not 姓名),
+    the audit log's details under 详情 (not 商品详情), filter buttons say 筛选 (not 过滤器)."""
+    from fenxiao.accounts.roles import BrandRole
+    from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
+
+    owner = BrandStaffFactory(role=BrandRole.OWNER)
+    client.force_login(owner.user)
+    headers = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    form = client.get(f"/console/b/{owner.brand_id}/products/new/", **headers).content.decode()
+    assert 'for="id_category">分类' in form and ">Category" not in form
+    marketing = client.get(f"/console/b/{owner.brand_id}/marketing/", **headers).content.decode()
+    assert "<th>名称</th>" in marketing and "姓名" not in marketing
+    products = client.get(f"/console/b/{owner.brand_id}/products/", **headers).content.decode()
+    assert "筛选" in products and "过滤器" not in products
+    client.force_login(UserFactory(is_staff=True))
+    audit = client.get("/platform/audit/", **headers).content.decode()
+    assert "<th>详情</th>" in audit and "商品详情" not in audit
