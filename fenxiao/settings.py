@@ -162,7 +162,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-# Each app keeps its own translations in <app>/locale/ (found automatically).
+# Each app keeps its own translations in <app>/locale/ (found automatically).  Django's own apps
+# come first in INSTALLED_APPS, so their catalogues would win for a msgid both use ("Filter" would
+# read 过滤器); fenxiao/locale/ (first in precedence) holds our wording of those few.
+LOCALE_PATHS = [BASE_DIR / "fenxiao" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from fenxiao.core.form_fields import PercentField
 
 from . import services
 from .models import Brand, BrandStaff, BrandStatus, User
@@ -30,8 +33,21 @@ class BrandStaffInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class BrandAdminForm(forms.ModelForm):
+    """The platform fee typed in percent (stored in basis points, at most 30%)."""
+
+    platform_fee_bps = PercentField(
+        label=_("Platform fee (%)"), max_percent=30, help_text=_("Share of each order's goods, e.g. 2")
+    )
+
+    class Meta:
+        model = Brand
+        fields = ["platform_fee_bps"]  # the admin adds the others
+
+
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
+    form = BrandAdminForm
     list_display = ["id", "name", "slug", "status", "company_name", "applied_by", "created_at"]
     list_filter = ["status"]
     search_fields = ["name", "slug", "company_name"]

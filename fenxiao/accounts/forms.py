@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import throttling
 from .models import Brand, User, phone_validator
@@ -47,7 +48,7 @@ class SignUpForm(forms.Form):
         label=_("Mobile number"), max_length=11, required=False, validators=[phone_validator]
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
-    display_name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60, required=False)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
     password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
 

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from fenxiao.core.money import MoneyFormatError, format_yuan, parse_yuan
+from fenxiao.core.form_fields import YuanField
 
 from .models import Category, Product, ProductStatus
 from .services import SkuInput
-
-
-class YuanField(forms.Field):
-    """A money amount typed in yuan ("12.50"); cleans to integer fen."""
-
-    widget = forms.TextInput
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "maxlength": "14", "size": "8"})
-
-    def prepare_value(self, value):
-        return format_yuan(value) if isinstance(value, int) else value
-
-    def to_python(self, value):
-        value = value.strip() if isinstance(value, str) else value
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_yuan(value)
-        except MoneyFormatError as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 class ProductForm(forms.ModelForm):

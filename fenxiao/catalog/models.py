@@ -59,7 +59,12 @@ class Product(models.Model):
     subtitle = models.CharField(_("subtitle"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True
+        Category,
+        on_delete=models.PROTECT,
+        related_name="products",
+        null=True,
+        blank=True,
+        verbose_name=_("category"),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=ProductStatus.choices, default=ProductStatus.DRAFT

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "fenxiao.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("Platform core")
 
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MinValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
+from fenxiao.core.form_fields import PercentField, YuanField
 from fenxiao.core.money import MoneyFormatError, parse_yuan
 
 from . import exports, members, segments, selectors
@@ -162,13 +164,20 @@ def member_detail(request: HttpRequest, brand_id: int, member_id: int) -> HttpRe
 class LevelForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=30)
     growth_threshold = forms.IntegerField(label=gettext_lazy("Reached at growth value"), min_value=0)
-    discount_bps = forms.IntegerField(
-        label=gettext_lazy("Member discount (basis points)"), min_value=0, max_value=10000, initial=0
+    discount_bps = PercentField(
+        label=gettext_lazy("Member discount (%)"), initial=0, help_text=gettext_lazy("e.g. 5")
     )
     free_shipping = forms.BooleanField(label=gettext_lazy("Free shipping"), required=False)
 
 
 class LoyaltyForm(forms.ModelForm):
+    point_value_fen = YuanField(
+        label=gettext_lazy("Value of one point (¥)"),
+        help_text=gettext_lazy("e.g. 0.01"),
+        validators=[MinValueValidator(1, message=gettext_lazy("A point is worth at least ¥0.01."))],
+    )
+    redeem_cap_bps = PercentField(label=gettext_lazy("Points may pay at most (% of the goods)"))
+
     class Meta:
         model = LoyaltySettings
         fields = ["points_per_yuan", "point_value_fen", "redeem_cap_bps", "expiry_years"]

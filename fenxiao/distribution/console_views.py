@@ -14,21 +14,44 @@ from django.views.decorators.http import require_POST
 
 from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
+from fenxiao.core.form_fields import PercentField, YuanField
 
 from . import selectors, services, withdrawals
 from .models import DistributionProgram, DistributorMembership, Withdrawal
 
 
 class ProgramForm(forms.ModelForm):
+    """The program in a person's units: rates in percent, money in yuan (stored as basis points
+    and fen)."""
+
+    level1_bps = PercentField(
+        label=gettext_lazy("Level-1 commission rate (%)"), help_text=gettext_lazy("e.g. 10")
+    )
+    level2_bps = PercentField(
+        label=gettext_lazy("Level-2 commission rate (%)"), required=False, help_text=gettext_lazy("e.g. 3")
+    )
+    min_withdrawal = YuanField(
+        label=gettext_lazy("Minimum withdrawal (¥)"), help_text=gettext_lazy("e.g. 10.00")
+    )
+    withdrawal_fee_bps = PercentField(
+        label=gettext_lazy("Withdrawal fee (%)"), required=False, help_text=gettext_lazy("0 for no fee")
+    )
+
     class Meta:
         model = DistributionProgram
         fields = sorted(services.PROGRAM_FIELDS)
         help_texts = {
-            "level1_bps": gettext_lazy("100 basis points = 1%."),
             "application_fields": gettext_lazy(
                 'Questions for applicants, e.g. [{"label": "微信号", "required": true}]'
             ),
         }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in ("level2_bps", "withdrawal_fee_bps"):
+            if data.get(name) is None and name not in self.errors:
+                data[name] = 0
+        return data
 
 
 def _messages_of(exc: Exception) -> str:
@@ -123,20 +146,38 @@ def withdrawal_decide(request: HttpRequest, brand_id: int, withdrawal_id: int) -
     return redirect("console:withdrawals", brand_id)
 
 
+class LevelForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=30)
+    rate = PercentField(label=gettext_lazy("Level-1 commission rate (%)"))
+    min_sales = YuanField(label=gettext_lazy("Reached at sales of (¥)"), required=False)
+    min_customers = forms.IntegerField(label=gettext_lazy("or at customers"), min_value=0, required=False)
+
+    def errors_text(self) -> str:
+        """Each error with its field's label, for a message above the page."""
+        return " ".join(
+            f"{self.fields[name].label}: {error}" if name in self.fields else str(error)
+            for name, errors in self.errors.items()
+            for error in errors
+        )
+
+
 @require_POST
 @brand_console(Perm.DISTRIBUTION_MANAGE)
 def add_level(request: HttpRequest, brand_id: int) -> HttpResponse:
-    from fenxiao.core.money import MoneyFormatError, parse_yuan
-
+    form = LevelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors_text())
+        return redirect("console:distribution_program", brand_id)
+    data = form.cleaned_data
     try:
         services.add_level(
             actor=request.brand_staff,
-            name=request.POST.get("name", ""),
-            rate_bps=int(request.POST.get("rate_bps", "")),
-            min_sales=parse_yuan(request.POST.get("min_sales") or "0"),
-            min_customers=int(request.POST.get("min_customers") or 0),
+            name=data["name"],
+            rate_bps=data["rate"],
+            min_sales=data["min_sales"] or 0,
+            min_customers=data["min_customers"] or 0,
         )
-    except (ValidationError, ValueError, MoneyFormatError) as exc:
+    except ValidationError as exc:
         messages.error(request, _messages_of(exc))
     else:
         messages.success(request, _("Level added."))

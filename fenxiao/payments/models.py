@@ -159,6 +159,8 @@ class NotificationLog(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("notification log")
+        verbose_name_plural = _("notification logs")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
@@ -304,6 +306,10 @@ class BrandPaymentSetting(models.Model):
     brand = models.OneToOneField("accounts.Brand", on_delete=models.CASCADE, related_name="payment_setting")
     gateway = models.CharField(_("payment gateway"), max_length=20, choices=GatewayChoice.choices)
 
+    class Meta:
+        verbose_name = _("brand payment setting")
+        verbose_name_plural = _("brand payment settings")
+
     def __str__(self) -> str:
         return f"{self.brand_id}: {self.gateway}"
 
@@ -318,6 +324,8 @@ class WechatIdentity(models.Model):
     openid = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("WeChat identity")
+        verbose_name_plural = _("WeChat identities")
         constraints = [
             models.UniqueConstraint(fields=["user", "appid"], name="wechat_identity_once_per_app"),
             models.UniqueConstraint(fields=["appid", "openid"], name="wechat_openid_unique_per_app"),

@@ -48,6 +48,10 @@ class ShippingRule(models.Model):
     free_over = models.PositiveIntegerField(_("free above (fen)"), null=True, blank=True)
     province_fees = models.JSONField(_("fee by province (fen)"), default=dict, blank=True)
 
+    class Meta:
+        verbose_name = _("shipping rule")
+        verbose_name_plural = _("shipping rules")
+
     def __str__(self) -> str:
         return f"shipping of {self.brand}"
 
@@ -241,6 +245,8 @@ class Shipment(models.Model):
     shipped_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
         ordering = ["id"]
 
     def __str__(self) -> str:

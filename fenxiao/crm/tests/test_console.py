@@ -90,7 +90,7 @@ def test_levels_and_points_rules_pages(client, console):
     member = MemberFactory(brand=owner.brand, growth=600)
     response = client.post(
         base + "members/levels/",
-        {"form": "level", "name": "银卡", "growth_threshold": 500, "discount_bps": 300},
+        {"form": "level", "name": "银卡", "growth_threshold": 500, "discount_bps": "3"},  # percent
     )
     assert response.status_code == 302
     member.refresh_from_db()
@@ -100,7 +100,8 @@ def test_levels_and_points_rules_pages(client, console):
     )
     assert dup.status_code == 400 and MemberLevel.objects.count() == 1
     too_much = client.post(
-        base + "members/levels/", {"form": "level", "name": "X", "growth_threshold": 9, "discount_bps": 10001}
+        base + "members/levels/",
+        {"form": "level", "name": "X", "growth_threshold": 9, "discount_bps": "100.01"},
     )
     assert too_much.status_code == 400
     saved = client.post(
@@ -108,12 +109,13 @@ def test_levels_and_points_rules_pages(client, console):
         {
             "form": "loyalty",
             "points_per_yuan": 3,
-            "point_value_fen": 1,
-            "redeem_cap_bps": 2000,
+            "point_value_fen": "0.01",  # yuan
+            "redeem_cap_bps": "20",  # percent
             "expiry_years": 1,
         },
     )
     assert saved.status_code == 302 and owner.brand.loyalty.points_per_yuan == 3
+    assert owner.brand.loyalty.redeem_cap_bps == 2000 and MemberLevel.objects.get().discount_bps == 300
 
 
 def test_segments_saved_from_filters_and_rfm(client, console):

@@ -1,10 +1,20 @@
+import re
+
 import pytest
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
+from fenxiao.core.form_fields import format_percent
+from fenxiao.core.money import format_yuan
 from fenxiao.core.testing import fill_route, routes_of_module
 from fenxiao.distribution import services, withdrawals
-from fenxiao.distribution.models import DistributionProgram, MembershipStatus, Withdrawal, WithdrawalStatus
+from fenxiao.distribution.models import (
+    DistributionProgram,
+    DistributorLevel,
+    MembershipStatus,
+    Withdrawal,
+    WithdrawalStatus,
+)
 from fenxiao.ledger import services as ledger
 
 from .factories import distributor_of
@@ -99,14 +109,57 @@ def test_role_matrix(client, other_brand, role, program, withdrawals_decide):
 
 def test_program_form_refuses_more_than_100_percent(client, other_brand):
     client.force_login(other_brand["owner"].user)
-    data = {
-        f: getattr(services.program_for(other_brand["owner"].brand_id), f)
-        for f in services.PROGRAM_FIELDS - {"application_fields"}
-    }
-    data.update(level1_bps=8000, level2_enabled="on", level2_bps=3000)
-    data = {k: v for k, v in data.items() if v is not False}
+    data = _program_data(other_brand, level1_bps="80", level2_enabled="on", level2_bps="30")
     response = client.post(f"/console/b/{other_brand['owner'].brand_id}/distribution/", data)
     assert response.status_code == 400 and "exceed the price paid" in response.content.decode()
+
+
+def _program_data(other_brand, **changes) -> dict:
+    """The program form as the page shows it (rates in percent, money in yuan), with ``changes``."""
+    program = services.program_for(other_brand["owner"].brand_id)
+    data = {f: getattr(program, f) for f in services.PROGRAM_FIELDS - {"application_fields"}}
+    data.update(
+        level1_bps=format_percent(program.level1_bps),
+        level2_bps=format_percent(program.level2_bps),
+        withdrawal_fee_bps=format_percent(program.withdrawal_fee_bps),
+        min_withdrawal=format_yuan(program.min_withdrawal),
+        application_fields="[]",
+    )
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not False}
+
+
+def test_program_rates_in_percent_and_money_in_yuan_are_stored_in_bps_and_fen(client, other_brand):
+    client.force_login(other_brand["owner"].user)
+    url = f"/console/b/{other_brand['owner'].brand_id}/distribution/"
+    page = client.get(url).content.decode()
+    assert "basis points" not in page and "(fen)" not in page
+    data = _program_data(other_brand, level1_bps="12.5", withdrawal_fee_bps="1%", min_withdrawal="20.50")
+    response = client.post(url, data)
+    assert response.status_code == 302, re.findall(r"<li>([^<]*)</li>", response.content.decode())
+    program = DistributionProgram.objects.get(brand=other_brand["owner"].brand)
+    assert (program.level1_bps, program.withdrawal_fee_bps, program.min_withdrawal) == (1250, 100, 2050)
+    for bad, message in (
+        ({"level1_bps": "abc"}, "Enter a percentage"),
+        ({"level1_bps": "150"}, "between 0 and 100"),
+        ({"level1_bps": "1.234"}, "two decimal places"),
+        ({"min_withdrawal": "ten"}, "Enter an amount in yuan"),
+    ):
+        response = client.post(url, _program_data(other_brand, **bad))
+        assert response.status_code == 400 and message in response.content.decode(), bad
+    assert DistributionProgram.objects.get(pk=program.pk).level1_bps == 1250
+
+
+def test_levels_take_a_rate_in_percent(client, other_brand):
+    client.force_login(other_brand["owner"].user)
+    url = f"/console/b/{other_brand['owner'].brand_id}/distribution/levels/"
+    client.post(url, {"name": "金牌", "rate": "12.5", "min_sales": "1000", "min_customers": "3"})
+    level = DistributorLevel.objects.get(brand=other_brand["owner"].brand)
+    assert (level.rate_bps, level.min_sales, level.min_customers) == (1250, 100000, 3)
+    response = client.post(url, {"name": "银牌", "rate": "一成"}, follow=True)
+    assert "Enter a percentage" in response.content.decode()
+    assert DistributorLevel.objects.filter(brand=other_brand["owner"].brand).count() == 1
+    assert "12.5%" in client.get(f"/console/b/{other_brand['owner'].brand_id}/distribution/").content.decode()
 
 
 def test_approve_applicant_from_console(client, other_brand):
