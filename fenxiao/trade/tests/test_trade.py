@@ -287,3 +287,19 @@ def test_unapproved_brand_cannot_sell(shop):
     sku = SkuFactory(product=product)
     with pytest.raises(TradeError, match="not on sale"):
         place_order(consumer=shop["consumer"], address_id=shop["address"].pk, items=[(sku.pk, 1)])
+
+
+def test_a_line_short_of_stock_refuses_the_whole_checkout_and_names_it():
+    """The stock of every line is taken by one statement; when one line lacks stock the error
+    names that product and what is left, and no other line keeps its units."""
+    first, short = SkuFactory(stock=5), SkuFactory(stock=1)
+    total_before = first.product.total_stock
+    address = AddressFactory()
+    with pytest.raises(TradeError) as refused:
+        place_order(consumer=address.consumer, address_id=address.pk, items=[(first.pk, 2), (short.pk, 3)])
+    title = f"{short.product.title} {short.spec_label}".strip()
+    assert refused.value.messages == [f"Only 1 of “{title}” left."]
+    first.refresh_from_db()
+    first.product.refresh_from_db()
+    assert first.stock == 5 and first.product.total_stock == total_before
+    assert not Checkout.objects.exists()

@@ -80,11 +80,12 @@ CART_ADD = 7
 # POST /trade/checkout/ of the fixed cart (3 lines, 2 brands, bound customer): session, user,
 # address, cart, 3 SKUs; attribution (brand A: program, binding, membership check, membership,
 # store prices; brand B: program, binding); CRM member (member price, points), promotions per
-# brand, shipping rules; checkout, per order: order, stock UPDATEs, lines, stock.low read, CRM
+# brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one of
+# the products' totals; 6 UPDATEs before); checkout, per order: order, lines, stock.low read, CRM
 # on_placed, marketing's line read, order.created event and jobs (brand B's first order also
 # creates its CRM member: level read, member.created event and jobs); the payment (gateway choice,
 # payment INSERT), the checkout's payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
-CHECKOUT = 58
+CHECKOUT = 54
 
 # POST /marketing/flash/<id>/ by the bound customer, who wins the last unit: session, user, the
 # sale, then a one-line checkout at the flash price: the marketing plugin's line discount, the
