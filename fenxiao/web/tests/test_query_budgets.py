@@ -61,8 +61,9 @@ PRODUCT_PAGE_ANONYMOUS_COLD = 6
 PRODUCT_PAGE_ANONYMOUS_WARM = 0
 # GET /shop/p/<id>/, signed in as the bound customer, hot cache warm: session, user, the "could a
 # store price apply" existence check, then the attribution that finds the distributor's store
-# prices: program, membership check, binding, membership, store prices.
-PRODUCT_PAGE_SIGNED_IN_WARM = 8
+# prices: program with binding and memberships' states (one query; 3 before), the membership,
+# the store prices.
+PRODUCT_PAGE_SIGNED_IN_WARM = 6
 
 # GET /s/<code>, a visitor without cookies: the link (one indexed read), then the write. PostgreSQL:
 # the visit, its outbox event and the event's delivery jobs in one statement (a data-modifying
@@ -78,21 +79,22 @@ SHARE_LINK_SIGNED_IN = 16
 CART_ADD = 7
 
 # POST /trade/checkout/ of the fixed cart (3 lines, 2 brands, bound customer): session, user,
-# address, cart, 3 SKUs; attribution (brand A: program, binding, membership check, membership,
-# store prices; brand B: program, binding); CRM member (member price, points), promotions per
+# address, cart, 3 SKUs; attribution (brand A: program with binding and memberships' states in
+# one query, membership, store prices; brand B: the program query); CRM member (member price, points), promotions per
 # brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one of
 # the products' totals; 6 UPDATEs before; what is left comes back from the UPDATE, so stock.low
 # reads nothing); checkout, per order: order, lines, CRM on_placed, marketing's line discounts
 # (from the lines handed over, no read), order.created event and jobs (brand B's first order also
 # creates its CRM member: level read, member.created event and jobs); the payment (gateway choice,
 # payment INSERT), the checkout's payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
-CHECKOUT = 50
+CHECKOUT = 47
 
 # POST /marketing/flash/<id>/ by the bound customer, who wins the last unit: session, user, the
-# sale, then a one-line checkout at the flash price: the marketing plugin's line discount, the
-# member's quota row, the sale's conditional UPDATE and its claim. (40 before the stock.low read
-# and marketing's read of the lines were dropped.)
-FLASH_SALE_WIN = 38
+# sale, then a one-line checkout at the flash price (attribution as in the checkout): the
+# marketing plugin's line discount, the member's quota row, the sale's conditional UPDATE and its
+# claim. (40 before the stock.low read, marketing's read of the lines and two attribution reads
+# were dropped.)
+FLASH_SALE_WIN = 36
 # The same press once the sale is sold out: session, user, the sale row; nothing else.
 FLASH_SALE_SOLD_OUT = 3
 
