@@ -303,3 +303,20 @@ def test_a_line_short_of_stock_refuses_the_whole_checkout_and_names_it():
     first.product.refresh_from_db()
     assert first.stock == 5 and first.product.total_stock == total_before
     assert not Checkout.objects.exists()
+
+
+def test_buy_now_places_the_order_without_the_cart(client):
+    sku = SkuFactory(stock=5)
+    address = AddressFactory()
+    cart.add_to_cart(consumer=address.consumer, sku_id=SkuFactory().pk, quantity=1)
+    assert client.post("/trade/buy/", {"sku_id": sku.pk, "quantity": 2}).status_code == 302  # sign in first
+    assert not Checkout.objects.exists()
+    client.force_login(address.consumer)
+    refused = client.post("/trade/buy/", {"sku_id": sku.pk, "quantity": 9, "address_id": address.pk})
+    assert refused.status_code == 400 and "Only 5" in refused.content.decode()
+    assert client.post("/trade/buy/", {"quantity": 1, "address_id": address.pk}).status_code == 400
+    response = client.post("/trade/buy/", {"sku_id": sku.pk, "quantity": 2, "address_id": address.pk})
+    assert response.status_code == 302 and "/payments/pay/" in response["Location"]
+    order = Checkout.objects.get().orders.get()
+    assert order.lines.get().quantity == 2 and Sku.objects.get(pk=sku.pk).stock == 3
+    assert CartItem.objects.filter(consumer=address.consumer).count() == 1  # the cart is left alone

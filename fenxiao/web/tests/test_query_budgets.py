@@ -89,6 +89,11 @@ CART_ADD = 7
 # payment INSERT), the checkout's payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
 CHECKOUT = 47
 
+# POST /trade/buy/ ("buy now": one SKU of brand A, its quantity and the address) by the bound
+# customer: the checkout's statements for one order, without the cart request (7) and without the
+# checkout's cart read and DELETE.
+BUY_NOW = 28
+
 # POST /marketing/flash/<id>/ by the bound customer, who wins the last unit: session, user, the
 # sale, then a one-line checkout at the flash price (attribution as in the checkout): the
 # marketing plugin's line discount, the member's quota row, the sale's conditional UPDATE and its
@@ -199,6 +204,17 @@ def test_cart_add(client, world):
 def test_checkout(client, world):
     _checkout_obj, sql = _checkout(client, world)
     assert_budget("checkout (3 lines, 2 brands, bound customer)", sql, CHECKOUT)
+
+
+def test_buy_now(client, world):
+    client.force_login(world["customer"])
+    sku, quantity = world["cart"][0]
+    data = {"sku_id": sku.pk, "quantity": quantity, "address_id": world["address"].pk}
+    response, sql = statements(lambda: client.post("/trade/buy/", data))
+    assert response.status_code == 302 and "/payments/pay/" in response["Location"]
+    assert_budget("buy now (one SKU)", sql, BUY_NOW)
+    order = Checkout.objects.get(consumer=world["customer"]).orders.get()
+    assert order.distributor_id is not None and order.lines.get().quantity == quantity
 
 
 def test_flash_sale(client, world):
