@@ -79,12 +79,10 @@ def publish_many(topic: str, events: Iterable[tuple[dict, str]]) -> list[OutboxE
     return written
 
 
-def publish_select(topic: str, select: str, params: Sequence = (), *, order_by: str) -> None:
-    """:func:`publish` for every row of ``select`` — a SELECT with columns ``aggregate`` and
-    ``payload`` (a JSON expression, ``core.sql.json_object``), events in ``order_by`` order (its
-    columns) — without a row passing through Python: one ``INSERT … SELECT`` of the events, one
-    of their delivery jobs.  The same rows as :func:`publish` one by one (``created_at`` is the
-    wall clock, ``run_at`` the business clock, as there)."""
+def _publish_sql(topic: str, select: str, params: Sequence, *, order_by: str) -> tuple:
+    """The two statements of :func:`publish_select`: the events' ``INSERT … SELECT`` with its
+    parameters, and the delivery jobs' ``INSERT`` (a template over ``{ev}``, ``{where}``) with
+    its parameters; ``None`` for the jobs when the topic has no subscriber."""
     events, jobs = OutboxEvent._meta.db_table, Job._meta.db_table
     names = [name for name, _ in SUBSCRIBERS.get(topic, []) + SUBSCRIBERS.get("*", [])]
     insert_events = (
@@ -92,6 +90,8 @@ def publish_select(topic: str, select: str, params: Sequence = (), *, order_by: 
         f" SELECT %s, x.aggregate, x.payload, %s FROM ({select}) x ORDER BY {order_by}"
     )
     event_params = [topic, dt(timezone.now()), *params]
+    if not names:
+        return insert_events, event_params, None, []
     subscribers = " UNION ALL ".join(f"SELECT {k} AS k, %s AS name" for k in range(len(names)))
     payload = json_object(event_id="ev.id", subscriber="s.name", topic="%s")
     insert_jobs = (
@@ -100,7 +100,7 @@ def publish_select(topic: str, select: str, params: Sequence = (), *, order_by: 
         f" SELECT %s, {payload}, %s, %s, 0, %s, NULL,"
         " COALESCE(NULLIF(ev.aggregate, ''), CAST(ev.id AS VARCHAR(20))) || '|' || s.name,"
         " '', NULL, '', %s, NULL"
-        " FROM {ev} ev CROSS JOIN ({subscribers}) s {where} ORDER BY ev.id, s.k"
+        f" FROM {{ev}} ev CROSS JOIN ({subscribers}) s {{where}} ORDER BY ev.id, s.k"
     )
     job_params = [
         DELIVER_JOB,
@@ -111,25 +111,57 @@ def publish_select(topic: str, select: str, params: Sequence = (), *, order_by: 
         dt(timezone.now()),
         *names,
     ]
+    return insert_events, event_params, insert_jobs, job_params
+
+
+def publish_select(topic: str, select: str, params: Sequence = (), *, order_by: str) -> None:
+    """:func:`publish` for every row of ``select`` — a SELECT with columns ``aggregate`` and
+    ``payload`` (a JSON expression, ``core.sql.json_object``), events in ``order_by`` order (its
+    columns) — without a row passing through Python: one ``INSERT … SELECT`` of the events, one
+    of their delivery jobs.  The same rows as :func:`publish` one by one (``created_at`` is the
+    wall clock, ``run_at`` the business clock, as there)."""
+    insert_events, event_params, insert_jobs, job_params = _publish_sql(
+        topic, select, params, order_by=order_by
+    )
     with connection.cursor() as cursor:
-        if not names:
+        if insert_jobs is None:
             cursor.execute(insert_events, event_params)
         elif is_postgres():
             # The new events' ids come from the INSERT itself: other transactions take ids meanwhile.
             cursor.execute(
                 f"WITH ev AS ({insert_events} RETURNING id, aggregate) "
-                + insert_jobs.format(ev="ev", subscribers=subscribers, where=""),
+                + insert_jobs.format(ev="ev", where=""),
                 [*event_params, *job_params],
             )
         else:
             # SQLite runs one writer at a time: the events above the highest id are this call's.
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {events}")
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {OutboxEvent._meta.db_table}")
             before = cursor.fetchone()[0]
             cursor.execute(insert_events, event_params)
             cursor.execute(
-                insert_jobs.format(ev=events, subscribers=subscribers, where="WHERE ev.id > %s"),
+                insert_jobs.format(ev=OutboxEvent._meta.db_table, where="WHERE ev.id > %s"),
                 [*job_params, before],
             )
+
+
+def insert_and_publish(insert: str, params: Sequence, topic: str, *, payload: str, aggregate: str) -> int:
+    """PostgreSQL only: ``insert`` (an ``INSERT … RETURNING id``), its ``topic`` event and the
+    event's delivery jobs in ONE statement (data-modifying ``WITH``), so the write needs no
+    transaction of its own: it is atomic as a statement. ``payload`` is a JSON expression
+    (``core.sql.json_object``) over the new row's ``new.id``. The same rows as the insert followed
+    by :func:`publish`. Returns the new row's id."""
+    if not is_postgres():
+        raise NotImplementedError("a data-modifying WITH needs PostgreSQL")
+    insert_events, event_params, insert_jobs, job_params = _publish_sql(
+        topic, f"SELECT %s AS aggregate, {payload} AS payload FROM new", [aggregate], order_by="x.aggregate"
+    )
+    jobs = f", jobs AS ({insert_jobs.format(ev='ev', where='')})" if insert_jobs else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH new AS ({insert}), ev AS ({insert_events} RETURNING id, aggregate){jobs} SELECT id FROM new",
+            [*params, *event_params, *job_params],
+        )
+        return cursor.fetchone()[0]
 
 
 @job(DELIVER_JOB, max_attempts=25)

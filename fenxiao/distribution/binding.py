@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery
 
 from fenxiao.core import clock
 from fenxiao.trade import extensions
@@ -27,7 +28,9 @@ from fenxiao.trade.extensions import Attribution
 from .models import (
     BindingMode,
     CustomerBinding,
+    DistributionProgram,
     DistributorMembership,
+    MembershipStatus,
     ShareLink,
     StoreSkuPrice,
 )
@@ -85,22 +88,46 @@ def bind(*, consumer, link: ShareLink, on_signup: bool) -> CustomerBinding | Non
     return binding
 
 
+def _program_with_binding(*, brand_id: int, consumer_id: int) -> DistributionProgram:
+    """The brand's program annotated with the consumer's binding (``bound_to``, ``bound_until``)
+    and whether the bound distributor (``bound_active``) and the consumer (``self_active``) are
+    active distributors of the brand: one statement (the program is created on first use)."""
+    binding = CustomerBinding.objects.filter(brand_id=OuterRef("brand_id"), consumer_id=consumer_id)
+    approved = DistributorMembership.objects.filter(
+        brand_id=OuterRef("brand_id"), status=MembershipStatus.APPROVED
+    )
+    program = (
+        DistributionProgram.objects.filter(brand_id=brand_id)
+        .annotate(
+            bound_to=Subquery(binding.values("distributor_id")[:1]),
+            bound_until=Subquery(binding.values("expires_at")[:1]),
+        )
+        .annotate(
+            bound_active=Exists(approved.filter(distributor_id=OuterRef("bound_to"))),
+            self_active=Exists(approved.filter(distributor_id=consumer_id)),
+        )
+        .first()
+    )
+    if program is None:
+        program_for(brand_id)
+        return _program_with_binding(brand_id=brand_id, consumer_id=consumer_id)
+    return program
+
+
 def attribution_for_order(*, consumer, brand) -> Attribution:
-    """Who an order placed now by ``consumer`` at ``brand`` is attributed to, and at what prices."""
-    program = program_for(brand)
+    """Who an order placed now by ``consumer`` at ``brand`` is attributed to, and at what prices.
+    The program, the consumer's binding and whether the bound distributor and the consumer itself
+    are active distributors come in one query (:func:`_program_with_binding`)."""
+    program = _program_with_binding(brand_id=brand.pk, consumer_id=consumer.pk)
     if not program.enabled:
         return Attribution()
     now = clock.now()
-    binding = CustomerBinding.objects.filter(brand=brand, consumer=consumer).first()
-    if binding is None or (binding.expires_at is not None and binding.expires_at <= now):
-        distributor_id = (
-            consumer.pk
-            if program.self_purchase_commission and is_active_distributor(consumer.pk, brand.pk)
-            else None
-        )
+    if program.bound_to is None or (program.bound_until is not None and program.bound_until <= now):
+        distributor_id = consumer.pk if program.self_purchase_commission and program.self_active else None
+        active = distributor_id is not None
     else:
-        distributor_id = binding.distributor_id
-    if distributor_id is None or not is_active_distributor(distributor_id, brand.pk):
+        distributor_id, active = program.bound_to, program.bound_active
+    if distributor_id is None or not active:
         return Attribution()
     if distributor_id == consumer.pk and not program.self_purchase_commission:
         return Attribution()

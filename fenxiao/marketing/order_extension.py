@@ -19,7 +19,8 @@ class MarketingExtension(OrderExtension):
         """One :class:`LineDiscount` row per (line, pricing step), then each tool reserves."""
         from .models import LineDiscount
 
-        lines = list(order.lines.order_by("id"))
+        # the lines trade just wrote (handed over as the prefetched ``order.lines``: no query)
+        lines = sorted(order.lines.all(), key=lambda line: line.pk)
         rows = []
         for name, parts in priced_order.adjustments.get(LINE_PARTS, {}).items():
             tool = plugins.TOOLS.get(name)

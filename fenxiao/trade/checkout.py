@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from fenxiao.catalog.models import Product, Sku
 from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core import clock
 from fenxiao.core.events import publish
+from fenxiao.core.sql import lock_rows
 from fenxiao.payments.services import create_payment
 
 from . import extensions, pricing
@@ -24,32 +24,65 @@ from .models import Address, CartItem, Checkout, Order, OrderLine
 PAYMENT_PURPOSE = "checkout"
 
 
-def reserve_stock(sku: Sku, quantity: int) -> None:
-    """Take ``quantity`` from stock, or fail: the UPDATE only matches while enough is left, so two
-    buyers can never both take the last unit (and the CHECK constraint backs it up)."""
-    taken = Sku.objects.filter(pk=sku.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
-    if not taken:
-        left = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).first() or 0
-        raise TradeError(
-            _("Only %(stock)d of “%(title)s” left.")
-            % {"stock": left, "title": f"{sku.product.title} {sku.spec_label}".strip()}
+def _take(table: str, column: str, amounts: dict[int, int]) -> dict[int, int]:
+    """``column -= amount`` for every ``{id: amount}`` of ``table`` whose ``column`` still holds
+    the amount, in ONE statement; returns ``{id: what is left}`` of the rows taken from.  The rows are locked first in id
+    order (PostgreSQL), so two checkouts sharing rows never deadlock whatever their line order; a
+    row changed meanwhile is rechecked under its lock, so the condition holds when it is written."""
+    case = "CASE id " + " ".join("WHEN %s THEN %s" for _ in amounts) + " END"
+    case_params = [value for pair in amounts.items() for value in pair]
+    ids = ", ".join(["%s"] * len(amounts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH locked AS MATERIALIZED (SELECT id FROM {table} WHERE id IN ({ids}) ORDER BY id{lock_rows()})"
+            f" UPDATE {table} SET {column} = {column} - {case}"
+            f" WHERE id IN (SELECT id FROM locked) AND {column} >= {case} RETURNING id, {column}",
+            [*amounts, *case_params, *case_params],
         )
-    Product.objects.filter(pk=sku.product_id, total_stock__gte=quantity).update(
-        total_stock=F("total_stock") - quantity
-    )
+        return dict(cursor.fetchall())
 
 
-def announce_low_stock(lines: Sequence[OrderLine]) -> None:
-    """``stock.low`` for each SKU these just-reserved lines took under the threshold (one read of
-    the SKUs' stock)."""
+def reserve_stock(items: Sequence[tuple[Sku, int]]) -> dict[int, int]:
+    """Take each ``(sku, quantity)`` from stock with ONE conditional UPDATE of all the SKUs, or
+    fail: a row only changes while enough of it is left (rechecked under its row lock, so two
+    buyers can never both take the last unit; the CHECK constraint backs it up), and when any SKU
+    was not taken the error names the first such line and what is left — the caller's transaction
+    then rolls back the others. The products' total stock follows in one more UPDATE. Returns
+    ``{sku id: stock left}``."""
     taken: dict[int, int] = {}
+    per_product: dict[int, int] = {}
+    for sku, quantity in items:
+        taken[sku.pk] = taken.get(sku.pk, 0) + quantity
+        per_product[sku.product_id] = per_product.get(sku.product_id, 0) + quantity
+    if not taken:
+        return {}
+    updated = _take(Sku._meta.db_table, "stock", taken)
+    for sku, _quantity in items:
+        if sku.pk not in updated:
+            left = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).first() or 0
+            raise TradeError(
+                _("Only %(stock)d of “%(title)s” left.")
+                % {"stock": left, "title": f"{sku.product.title} {sku.spec_label}".strip()}
+            )
+    _take(Product._meta.db_table, "total_stock", per_product)
+    return updated
+
+
+def announce_low_stock(lines: Sequence[OrderLine], left: Mapping[int, int]) -> None:
+    """``stock.low`` for each SKU these just-reserved lines took under the threshold; ``left`` is
+    {sku id: stock left} as :func:`reserve_stock` returned it (no read of the SKUs)."""
+    taken: dict[int, Sku] = {}
+    quantities: dict[int, int] = {}
     for line in lines:
-        taken[line.sku_id] = taken.get(line.sku_id, 0) + line.quantity
-    for sku_id, product_id, brand_id, stock in Sku.objects.filter(pk__in=taken).values_list(
-        "pk", "product_id", "brand_id", "stock"
-    ):
+        taken[line.sku_id] = line.sku
+        quantities[line.sku_id] = quantities.get(line.sku_id, 0) + line.quantity
+    for sku_id, sku in taken.items():
         stock_changed(
-            sku_id=sku_id, product_id=product_id, brand_id=brand_id, before=stock + taken[sku_id], after=stock
+            sku_id=sku_id,
+            product_id=sku.product_id,
+            brand_id=sku.brand_id,
+            before=left[sku_id] + quantities[sku_id],
+            after=left[sku_id],
         )
 
 
@@ -112,6 +145,7 @@ def place_order(
     priced, attributions = price_for(
         consumer=consumer, items=skus, province=address.province, options=options
     )
+    left = reserve_stock([(line.sku, line.quantity) for o in priced.orders for line in o.lines])
     checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
     now = clock.now()
     for priced_order in priced.orders:
@@ -131,8 +165,6 @@ def place_order(
             inviter=attribution.inviter,
             created_at=now,
         )
-        for line in priced_order.lines:
-            reserve_stock(line.sku, line.quantity)
         lines = OrderLine.objects.bulk_create(
             [
                 OrderLine(
@@ -150,7 +182,7 @@ def place_order(
             ]
         )
         _remember_lines(order, lines)
-        announce_low_stock(lines)
+        announce_low_stock(lines, left)
         extensions.placed(order, priced_order)
         publish(
             "order.created",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/<int:item_id>/", views.cart_update, name="cart_update"),
     path("checkout/", views.checkout, name="checkout"),
+    path("buy/", views.buy_now, name="buy_now"),
     path("addresses/", views.addresses, name="addresses"),
     path("addresses/<int:address_id>/", views.address_action, name="address_action"),
     path("orders/", views.order_list, name="order_list"),

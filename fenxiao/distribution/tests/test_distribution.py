@@ -1,13 +1,14 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fenxiao.accounts.roles import BrandRole
-from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
+from fenxiao.accounts.tests.factories import BrandFactory, BrandStaffFactory, UserFactory
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
@@ -23,6 +24,7 @@ from fenxiao.distribution.models import (
     MembershipStatus,
     ProductCommissionRate,
     StoreSkuPrice,
+    Visit,
 )
 from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger.models import AccountCode
@@ -476,3 +478,41 @@ def test_cart_shows_the_price_checkout_will_charge(client, brand_setup):
     client.post("/trade/cart/add/", {"sku_id": sku.pk, "quantity": 2})
     body = client.get("/trade/cart/").content.decode()
     assert "¥108.00" in body and "¥216.00" in body and "¥100.00" not in body
+
+
+def test_an_anonymous_click_writes_the_same_rows_in_one_statement_as_the_orm_path():
+    """PostgreSQL writes an anonymous visit, its event and the event's delivery jobs with one
+    statement (``insert_and_publish``); SQLite through the ORM. The rows are the same."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fenxiao.core.models import Job, OutboxEvent
+    from fenxiao.distribution.share_links import _record_visit
+
+    member = distributor_of(BrandFactory())
+    link = services.share_link(distributor=member.distributor, brand=member.brand)
+
+    def written(record) -> tuple:
+        with CaptureQueriesContext(connection) as captured:
+            visit = record(link=link, visitor=AnonymousUser(), session_key="v" * 50)
+        event = OutboxEvent.objects.filter(topic="share.visited").latest("id")
+        jobs = list(
+            Job.objects.filter(payload__event_id=event.pk)
+            .order_by("id")
+            .values_list(
+                "name", "payload", "status", "max_attempts", "unique_key", "ordering_key", "attempts"
+            )
+        )
+        saved = Visit.objects.get(pk=visit.pk)
+        assert (saved.link_id, saved.visitor_id, saved.session_key) == (link.pk, None, "v" * 40)
+        assert event.payload == {"visit_id": visit.pk, "brand_id": link.brand_id}
+        assert jobs
+        return (
+            event.aggregate,
+            [(n, {**p, "event_id": None}, s, m, u, o, a) for n, p, s, m, u, o, a in jobs],
+            len(captured),
+        )
+
+    fast, orm = written(services.record_visit), written(_record_visit)
+    assert fast[:2] == orm[:2]
+    assert fast[2] == (1 if connection.vendor == "postgresql" else orm[2])

@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.catalog.models import Sku
-from fenxiao.catalog.tests.factories import SkuFactory
+from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core.tests.concurrency import run_together
+from fenxiao.distribution.services import program_for
 from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger.models import LedgerAccount
 from fenxiao.trade import fulfilment, orders, refunds
@@ -45,6 +46,32 @@ def test_stock_race_on_sqlite_is_serialised_too():
 
     ok = [r for r in run_together(*(buyer(a) for a in addresses), expected=(TradeError,)) if r == "ok"]
     assert len(ok) == 3 and Sku.objects.get(pk=sku.pk).stock == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_multi_line_buyers_race_without_oversell_and_all_or_nothing():
+    """All lines' stock is taken by one conditional UPDATE: twenty buyers of two SKUs (their
+    lines in either order), one SKU with 4 units: exactly 4 checkouts succeed, each took both
+    lines or nothing, and the refused ones are told what is left."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a real race needs concurrent writers: PostgreSQL (SQLite serialises every writer)")
+    scarce = SkuFactory(stock=4)
+    plenty = SkuFactory(product=ProductFactory(brand=scarce.brand), stock=100)
+    program_for(scarce.brand)  # written once beforehand, as any brand's first checkout does
+    addresses = [AddressFactory() for _ in range(20)]
+
+    def buyer(i, address):
+        items = [(scarce.pk, 1), (plenty.pk, 2)]
+        return lambda: place_order(
+            consumer=address.consumer, address_id=address.pk, items=items if i % 2 else items[::-1]
+        )
+
+    results = run_together(*(buyer(i, a) for i, a in enumerate(addresses)), expected=(TradeError,))
+    refused = [r for r in results if isinstance(r, TradeError)]
+    assert results.count("ok") == 4 and len(refused) == 16
+    assert all("Only 0 of" in " ".join(r.messages) for r in refused)
+    assert Sku.objects.get(pk=scarce.pk).stock == 0
+    assert Sku.objects.get(pk=plenty.pk).stock == 100 - 2 * 4
 
 
 ACTIONS = st.lists(

@@ -287,3 +287,36 @@ def test_unapproved_brand_cannot_sell(shop):
     sku = SkuFactory(product=product)
     with pytest.raises(TradeError, match="not on sale"):
         place_order(consumer=shop["consumer"], address_id=shop["address"].pk, items=[(sku.pk, 1)])
+
+
+def test_a_line_short_of_stock_refuses_the_whole_checkout_and_names_it():
+    """The stock of every line is taken by one statement; when one line lacks stock the error
+    names that product and what is left, and no other line keeps its units."""
+    first, short = SkuFactory(stock=5), SkuFactory(stock=1)
+    total_before = first.product.total_stock
+    address = AddressFactory()
+    with pytest.raises(TradeError) as refused:
+        place_order(consumer=address.consumer, address_id=address.pk, items=[(first.pk, 2), (short.pk, 3)])
+    title = f"{short.product.title} {short.spec_label}".strip()
+    assert refused.value.messages == [f"Only 1 of “{title}” left."]
+    first.refresh_from_db()
+    first.product.refresh_from_db()
+    assert first.stock == 5 and first.product.total_stock == total_before
+    assert not Checkout.objects.exists()
+
+
+def test_buy_now_places_the_order_without_the_cart(client):
+    sku = SkuFactory(stock=5)
+    address = AddressFactory()
+    cart.add_to_cart(consumer=address.consumer, sku_id=SkuFactory().pk, quantity=1)
+    assert client.post("/trade/buy/", {"sku_id": sku.pk, "quantity": 2}).status_code == 302  # sign in first
+    assert not Checkout.objects.exists()
+    client.force_login(address.consumer)
+    refused = client.post("/trade/buy/", {"sku_id": sku.pk, "quantity": 9, "address_id": address.pk})
+    assert refused.status_code == 400 and "Only 5" in refused.content.decode()
+    assert client.post("/trade/buy/", {"quantity": 1, "address_id": address.pk}).status_code == 400
+    response = client.post("/trade/buy/", {"sku_id": sku.pk, "quantity": 2, "address_id": address.pk})
+    assert response.status_code == 302 and "/payments/pay/" in response["Location"]
+    order = Checkout.objects.get().orders.get()
+    assert order.lines.get().quantity == 2 and Sku.objects.get(pk=sku.pk).stock == 3
+    assert CartItem.objects.filter(consumer=address.consumer).count() == 1  # the cart is left alone

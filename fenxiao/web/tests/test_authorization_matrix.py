@@ -81,6 +81,7 @@ POLICIES: dict[str, str] = {
     # trade
     "trade/cart/": SIGNED_IN,
     "trade/cart/add/": SIGNED_IN,
+    "trade/buy/": SIGNED_IN,
     "trade/cart/<int:item_id>/": OWNER,
     "trade/checkout/": SIGNED_IN,
     "trade/addresses/": SIGNED_IN,
