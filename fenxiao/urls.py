@@ -17,6 +17,7 @@ urlpatterns = [
     path("trade/", include("fenxiao.trade.urls")),
     path("payments/", include("fenxiao.payments.urls")),
     path("platform/ledger/", include("fenxiao.ledger.urls")),
+    path("platform/finance/", include("fenxiao.ledger.finance_urls")),
     path("platform/audit/", audit_log, name="audit_log"),
     path("aftersales/", include("fenxiao.aftersales.urls")),
     path("crm/", include("fenxiao.crm.urls")),
