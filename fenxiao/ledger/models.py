@@ -273,3 +273,91 @@ class BrandStatementLine(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}: {self.amount}"
+
+
+class PayoutRunStatus(models.TextChoices):
+    DRAFT = "draft", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    EXECUTED = "executed", _("Executed")
+
+
+class PayoutRun(models.Model):
+    """A run of brand payouts: made by one platform staff member, approved by another
+    (maker–checker), then executed (each payout once)."""
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=PayoutRunStatus.choices, default=PayoutRunStatus.DRAFT
+    )
+    minimum = models.BigIntegerField(_("minimum payout (fen)"))
+    reserve_bps = models.PositiveIntegerField(_("reserve on open after-sales (basis points)"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payout run")
+        verbose_name_plural = _("payout runs")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(minimum__gt=0), name="payout_run_minimum_positive"),
+            models.CheckConstraint(
+                condition=Q(reserve_bps__lte=10000), name="payout_run_reserve_at_most_all"
+            ),
+            models.CheckConstraint(
+                condition=~Q(approved_by=models.F("created_by")), name="payout_run_maker_is_not_checker"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(approved_by__isnull=False), name="payout_run_approved_by_set"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"payout run {self.pk}"
+
+
+class PayoutStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    SENT = "sent", _("Sent")
+    PAID = "paid", _("Paid")
+    FAILED = "failed", _("Failed (returned to the balance)")
+
+
+class BrandPayout(models.Model):
+    """One brand's payout in a run: ``amount`` = what the brand was owed when the run was made,
+    less the reserve, if at least the run's minimum (never a negative balance)."""
+
+    run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="payouts")
+    owed = models.BigIntegerField(_("owed when planned (fen)"))
+    reserve = models.BigIntegerField(_("reserve held (fen)"))
+    amount = models.BigIntegerField(_("amount (fen)"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=PayoutStatus.choices, default=PayoutStatus.PLANNED
+    )
+    transfer_reference = models.CharField(max_length=80, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("brand payout")
+        verbose_name_plural = _("brand payouts")
+        ordering = ["run_id", "brand_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "brand"], name="brand_payout_once_per_run"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="brand_payout_amount_positive"),
+            models.CheckConstraint(condition=Q(reserve__gte=0), name="brand_payout_reserve_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount__lte=models.F("owed") - models.F("reserve")),
+                name="brand_payout_within_balance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"brand-payout:{self.pk}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
-from .models import AccountCode, BrandStatement, JournalEntry, JournalLine, LedgerAccount
+from .models import AccountCode, BrandStatement, JournalEntry, JournalLine, LedgerAccount, PayoutRun
 
 
 def trial_balance() -> int:
@@ -67,3 +67,15 @@ def statement_cycle(brand_id: int) -> str:
     from .statements import cycle_of
 
     return cycle_of(brand_id)
+
+
+def payout_runs() -> QuerySet[PayoutRun]:
+    return PayoutRun.objects.select_related("created_by", "approved_by").annotate(
+        total=Sum("payouts__amount"), count=Count("payouts")
+    )
+
+
+def payout_run(run_id: int) -> PayoutRun:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(payout_runs().prefetch_related("payouts__brand"), pk=run_id)

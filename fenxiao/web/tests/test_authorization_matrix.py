@@ -32,6 +32,7 @@ from fenxiao.crm.models import Member
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.models import DistributorMembership, LinkKind, Withdrawal
 from fenxiao.distribution.tests.factories import distributor_of
+from fenxiao.ledger.models import PayoutRun
 from fenxiao.ledger.tests.factories import statement as empty_statement
 from fenxiao.marketing.models import Group
 from fenxiao.marketing.tests.factories import FlashSaleFactory, GroupDealFactory
@@ -99,6 +100,9 @@ POLICIES: dict[str, str] = {
     "platform/audit/": PLATFORM,
     "platform/finance/": PLATFORM,
     "platform/finance/statements/<int:statement_id>/": PLATFORM,
+    "platform/finance/payouts/": PLATFORM,
+    "platform/finance/payouts/<int:run_id>/": PLATFORM,
+    "platform/finance/payouts/<int:run_id>/<slug:action>/": PLATFORM,
     "aftersales/platform/": PLATFORM,
     "aftersales/platform/<int:request_id>/": PLATFORM,
     "analytics/platform/": PLATFORM,
@@ -271,6 +275,8 @@ def world() -> World:
         "membership_id": DistributorMembership.objects.get(brand=brand, distributor=s.distributor).pk,
         "withdrawal_id": withdrawal.pk,
         "statement_id": statement.pk,
+        "run_id": PayoutRun.objects.create(created_by=s.owner.user, minimum=1, reserve_bps=0).pk,
+        "action": "approve",
         "request_id": request.pk,
         "request_no": request.request_no,
         "photo_id": request.photos.first().pk,

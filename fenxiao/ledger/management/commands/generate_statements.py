@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from fenxiao.ledger.management.progress import printer
 from fenxiao.ledger.statements import generate_due_statements
 
 
@@ -12,17 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()
-        shown = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            elapsed = time.monotonic() - started
-            if elapsed - shown[0] >= 1 or done == total:
-                shown[0] = elapsed
-                rate = done / elapsed if elapsed else 0.0
-                eta = f"{(total - done) / rate:,.0f} s" if rate else "?"
-                self.stdout.write(f"  {done:>10,} / {total:,} statements  {rate:>8,.0f}/s  ETA {eta}")
-
-        made = generate_due_statements(progress=progress)
+        made = generate_due_statements(progress=printer(self.stdout.write, "statements"))
         self.stdout.write(
             self.style.SUCCESS(f"drew up {made:,} statements in {time.monotonic() - started:,.1f} s")
         )
