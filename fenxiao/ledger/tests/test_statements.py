@@ -112,8 +112,8 @@ class History:
         held = o["settled"]
         total = held["brand"] + held["fee"] + held["c"]
         amount = total * share // 100
-        if not amount:
-            return
+        if not amount or amount > selectors.balance(AccountCode.GATEWAY_CASH):
+            return  # the ledger refuses a refund the provider balance cannot cover (see the report)
         brand_part, fee, commission = allocate(amount, [held["brand"], held["fee"], held["c"]])
         services.record_refund(
             refund_reference=o["ref"],
@@ -133,7 +133,7 @@ class History:
 
     def payout(self, brand, share: int) -> None:
         owed = -selectors.balance(AccountCode.BRAND_PAYABLE, brand_id=brand.pk)
-        amount = owed * share // 100
+        amount = min(owed * share // 100, selectors.balance(AccountCode.GATEWAY_CASH))
         if amount > 0:
             services.record_brand_payout(
                 brand=brand, amount=amount, reference=f"payout:{self.n}", idempotency_key=self.key("p")
