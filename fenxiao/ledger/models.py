@@ -322,7 +322,7 @@ class PayoutRun(models.Model):
 class PayoutStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     SENT = "sent", _("Sent")
-    PAID = "paid", _("Paid")
+    PAID = "paid", _("Paid out")
     FAILED = "failed", _("Failed (returned to the balance)")
 
 

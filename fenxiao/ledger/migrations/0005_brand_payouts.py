@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
                 ('owed', models.BigIntegerField(verbose_name='owed when planned (fen)')),
                 ('reserve', models.BigIntegerField(verbose_name='reserve held (fen)')),
                 ('amount', models.BigIntegerField(verbose_name='amount (fen)')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('sent', 'Sent'), ('paid', 'Paid'), ('failed', 'Failed (returned to the balance)')], default='planned', max_length=8, verbose_name='status')),
+                ('status', models.CharField(choices=[('planned', 'Planned'), ('sent', 'Sent'), ('paid', 'Paid out'), ('failed', 'Failed (returned to the balance)')], default='planned', max_length=8, verbose_name='status')),
                 ('transfer_reference', models.CharField(blank=True, max_length=80)),
                 ('failure_reason', models.CharField(blank=True, max_length=200)),
                 ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payouts', to='accounts.brand')),
