@@ -18,6 +18,7 @@ urlpatterns = [
     path("payments/", include("fenxiao.payments.urls")),
     path("platform/", include("fenxiao.web.platform_urls")),
     path("platform/ledger/", include("fenxiao.ledger.urls")),
+    path("platform/finance/", include("fenxiao.ledger.finance_urls")),
     path("platform/audit/", audit_log, name="audit_log"),
     path("aftersales/", include("fenxiao.aftersales.urls")),
     path("crm/", include("fenxiao.crm.urls")),

@@ -105,3 +105,14 @@ def photo_for(user, photo_id: int) -> Evidence | None:
         return photo
     staff = BrandStaff.objects.filter(brand_id=photo.request.brand_id, user=user).first()
     return photo if staff and staff.can(Perm.AFTERSALES_HANDLE) else None
+
+
+def open_amount_of_settled_orders(brand_id: int) -> int:
+    """What the brand's open after-sales requests (disputes included) on settled orders may still
+    refund, in fen: a refund there is clawed back from the brand's payable (brand payouts hold it)."""
+    from django.db.models import F, Sum
+
+    total = AftersaleRequest.objects.filter(
+        order__brand_id=brand_id, order__settled_at__isnull=False, status__in=OPEN_STATUSES
+    ).aggregate(t=Sum(F("amount") - F("refunded_amount")))["t"]
+    return int(total or 0)

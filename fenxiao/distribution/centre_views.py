@@ -163,6 +163,7 @@ def withdraw(request: HttpRequest, brand_id: int) -> HttpResponse:
             distributor=request.user,
             brand=membership.brand,
             amount=parse_yuan(request.POST.get("amount", "")),
+            real_name=request.POST.get("real_name", ""),
         )
     except (ValidationError, MoneyFormatError) as exc:
         _error(request, exc)

@@ -348,6 +348,8 @@ class Withdrawal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The distributor's real name for payouts of ¥2,000 or more, encrypted at rest.
+    payee_name_encrypted = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]

@@ -15,7 +15,8 @@ from fenxiao.core.events import publish
 from fenxiao.core.money import apply_bps, format_yuan
 from fenxiao.ledger import selectors as ledger_selectors
 from fenxiao.ledger import services as ledger
-from fenxiao.payments.models import Transfer
+from fenxiao.payments import secrets_box
+from fenxiao.payments.models import REAL_NAME_FROM, Transfer
 from fenxiao.payments.purposes import PaymentPurpose
 from fenxiao.payments.services import create_transfer
 
@@ -26,8 +27,9 @@ PURPOSE = "withdrawal"
 
 
 @transaction.atomic
-def request_withdrawal(*, distributor, brand: Brand, amount: int) -> Withdrawal:
-    """Ask for ``amount`` fen of the available commission.  The distributor's membership row is
+def request_withdrawal(*, distributor, brand: Brand, amount: int, real_name: str = "") -> Withdrawal:
+    """Ask for ``amount`` fen of the available commission (from ¥2,000 with the distributor's real
+    name, which WeChat Pay requires for the transfer and checks against the account).  The distributor's membership row is
     locked first, so two requests at once are checked one after the other against the balance the
     first one left (without it both could pass the check and take the balance twice)."""
     DistributorMembership.objects.select_for_update().filter(brand=brand, distributor=distributor).first()
@@ -41,12 +43,18 @@ def request_withdrawal(*, distributor, brand: Brand, amount: int) -> Withdrawal:
         raise ValidationError(
             _("You have ¥%(available)s available.") % {"available": format_yuan(max(available, 0))}
         )
+    real_name = real_name.strip()
+    if amount >= REAL_NAME_FROM and not real_name:
+        raise ValidationError(
+            _("A withdrawal of ¥2,000 or more needs your real name (as on your WeChat account).")
+        )
     withdrawal = Withdrawal.objects.create(
         distributor=distributor,
         brand=brand,
         amount=amount,
         fee=apply_bps(amount, program.withdrawal_fee_bps),
         requested_at=clock.now(),
+        payee_name_encrypted=secrets_box.encrypt(real_name[:60]) if real_name else "",
     )
     ledger.record_withdrawal_requested(
         brand=brand,
@@ -111,6 +119,7 @@ def approve_withdrawal(*, actor: BrandStaff, withdrawal_id: int, note: str = "")
         purpose=PURPOSE,
         reference=withdrawal.reference,
         description=f"fenxiao commission {withdrawal.pk} {note}".strip(),
+        payee_name=secrets_box.decrypt(withdrawal.payee_name_encrypted),
     )
     withdrawal.refresh_from_db()
     return withdrawal

@@ -10,7 +10,12 @@ class LedgerConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from fenxiao.payments import purposes
+
         from .models import JournalEntry
+        from .payouts import BrandPayouts
+
+        purposes.register(BrandPayouts())
 
         post_save.connect(_audit_entry, sender=JournalEntry, dispatch_uid="ledger.audit_entry")
 

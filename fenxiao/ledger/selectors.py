@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
-from .models import AccountCode, JournalEntry, JournalLine, LedgerAccount
+from .models import AccountCode, BrandStatement, JournalEntry, JournalLine, LedgerAccount, PayoutRun
 
 
 def trial_balance() -> int:
@@ -48,3 +48,34 @@ def distributor_wallet(*, brand_id: int, user_id: int) -> dict[str, int]:
         "withdrawing": -balance(AccountCode.COMMISSION_WITHDRAWING, brand_id=brand_id, user_id=user_id),
         "withdrawn": paid,
     }
+
+
+def brand_statements(*, brand_id: int | None = None) -> QuerySet[BrandStatement]:
+    """Stored statements, newest first; one brand's, or every brand's for the platform."""
+    qs = BrandStatement.objects.select_related("brand")
+    return qs.filter(brand_id=brand_id) if brand_id is not None else qs
+
+
+def brand_statement(statement_id: int, *, brand_id: int | None = None) -> BrandStatement:
+    """One statement with its lines; ``brand_id`` restricts it to that brand (404 otherwise)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(brand_statements(brand_id=brand_id).prefetch_related("lines"), pk=statement_id)
+
+
+def statement_cycle(brand_id: int) -> str:
+    from .statements import cycle_of
+
+    return cycle_of(brand_id)
+
+
+def payout_runs() -> QuerySet[PayoutRun]:
+    return PayoutRun.objects.select_related("created_by", "approved_by").annotate(
+        total=Sum("payouts__amount"), count=Count("payouts")
+    )
+
+
+def payout_run(run_id: int) -> PayoutRun:
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(payout_runs().prefetch_related("payouts__brand"), pk=run_id)

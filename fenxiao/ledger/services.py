@@ -16,6 +16,7 @@ refund after settlement     Dr brand_payable, Dr platform_fee_revenue, Dr commis
                             (split pro rata over what each still holds, largest remainder)
                             / Cr gateway_cash
 brand payout                Dr brand_payable / Cr gateway_cash
+brand payout failed         Dr gateway_cash / Cr brand_payable
 withdrawal requested        Dr commission_available / Cr commission_withdrawing
 withdrawal paid             Dr commission_withdrawing / Cr gateway_cash (amount − fee),
                             Cr platform_fee_revenue (withdrawal fee)
@@ -240,6 +241,18 @@ def record_brand_payout(
         kind="brand_payout",
         reference=reference,
         lines=[(account(AccountCode.BRAND_PAYABLE, brand=brand), amount), (_cash(), -amount)],
+        idempotency_key=idempotency_key,
+    )
+
+
+def record_brand_payout_failed(
+    *, brand: Brand | int, amount: int, reference: str, idempotency_key: str
+) -> JournalEntry:
+    """A brand payout the provider refused: the money goes back to the brand's balance."""
+    return post_entry(
+        kind="brand_payout_failed",
+        reference=reference,
+        lines=[(_cash(), amount), (account(AccountCode.BRAND_PAYABLE, brand=brand), -amount)],
         idempotency_key=idempotency_key,
     )
 

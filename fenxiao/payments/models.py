@@ -116,6 +116,10 @@ class TransferStatus(models.TextChoices):
     FAILED = "failed", _("Payout failed")
 
 
+#: WeChat Pay transfers of ¥2,000 or more must carry the payee's real name (encrypted).
+REAL_NAME_FROM = 200000
+
+
 class Transfer(models.Model):
     """A payout to a person's wallet at the provider (e.g. a distributor's withdrawal)."""
 
@@ -132,6 +136,8 @@ class Transfer(models.Model):
         "payments.MerchantAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     failure_reason = models.CharField(max_length=200, blank=True)
+    # The payee's real name, encrypted at rest (``secrets_box``); required from REAL_NAME_FROM fen.
+    payee_name_encrypted = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

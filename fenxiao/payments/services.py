@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from fenxiao.core import clock
 
+from . import secrets_box
 from .gateways.base import InvalidNotification, PaymentAction
 from .models import (
     BrandPaymentSetting,
@@ -285,10 +286,18 @@ def _finish_refund(
 
 @transaction.atomic
 def create_transfer(
-    *, payee, amount: int, purpose: str, reference: str, description: str, gateway: str | None = None
+    *,
+    payee,
+    amount: int,
+    purpose: str,
+    reference: str,
+    description: str,
+    gateway: str | None = None,
+    payee_name: str = "",
 ) -> Transfer:
     """Pay out to a person through the gateway (idempotent per ``reference``); the purpose's
-    handler hears the outcome in the same transaction."""
+    handler hears the outcome in the same transaction.  ``payee_name`` (the payee's real name,
+    needed from ``REAL_NAME_FROM`` fen) is kept encrypted at rest."""
     existing = Transfer.objects.filter(reference=reference).first()
     if existing:
         return existing
@@ -301,6 +310,7 @@ def create_transfer(
         reference=reference,
         description=description[:60],
         gateway=gateway or default_gateway_name(),
+        payee_name_encrypted=secrets_box.encrypt(payee_name.strip()) if payee_name.strip() else "",
     )
     result = get_gateway(transfer.gateway).transfer(transfer)
     if result.pending:

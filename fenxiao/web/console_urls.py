@@ -19,4 +19,5 @@ urlpatterns = [
     path("b/<int:brand_id>/", include("fenxiao.marketing.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.openapi.console_urls")),
     path("b/<int:brand_id>/", include("fenxiao.payments.console_urls")),
+    path("b/<int:brand_id>/", include("fenxiao.ledger.console_urls")),
 ]

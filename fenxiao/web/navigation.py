@@ -26,6 +26,7 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:distributors", _("Distributors"), Perm.DISTRIBUTION_MANAGE),
     ("console:distribution_customers", _("Customers and their distributors"), Perm.DISTRIBUTION_MANAGE),
     ("console:withdrawals", _("Withdrawals"), Perm.FINANCE_VIEW),
+    ("console:statements", _("Settlement statements"), Perm.FINANCE_VIEW),
     ("console:analytics", _("Data cube"), Perm.ORDERS_VIEW),
     ("console:api_apps", _("API apps"), Perm.SETTINGS_MANAGE),
     ("console:crm_members", _("Members"), Perm.MEMBERS_VIEW),

@@ -23,7 +23,8 @@ from wechatpayv3.core import Core
 
 from fenxiao.core import clock
 
-from ..models import MerchantAccount, VerificationMode, WechatIdentity
+from .. import secrets_box
+from ..models import REAL_NAME_FROM, MerchantAccount, VerificationMode, WechatIdentity
 from .base import (
     GatewayError,
     GatewayNotification,
@@ -315,6 +316,21 @@ class WeChatPayGateway(PaymentGateway):
             return GatewayRefundResult(
                 False, failure_reason="the payee has not signed in with WeChat (no openid)"
             )
+        detail = {
+            "out_detail_no": transfer.out_batch_no,
+            "transfer_amount": transfer.amount,
+            "openid": openid,
+        }
+        if transfer.amount >= REAL_NAME_FROM:
+            # From ¥2,000 WeChat Pay requires the payee's real name; the SDK's transfer_batch
+            # encrypts ``user_name`` with the platform certificate (RSA-OAEP) and sends its serial
+            # in ``Wechatpay-Serial``.
+            name = secrets_box.decrypt(transfer.payee_name_encrypted)
+            if not name:
+                return GatewayRefundResult(
+                    False, failure_reason="a transfer of ¥2,000 or more needs the payee's real name"
+                )
+            detail["user_name"] = name
         client = client_for(merchant)
         remark = (transfer.description or "佣金提现")[:32]
         code, data = _call(
@@ -324,14 +340,7 @@ class WeChatPayGateway(PaymentGateway):
             batch_remark=remark,
             total_amount=transfer.amount,
             total_num=1,
-            transfer_detail_list=[
-                {
-                    "out_detail_no": transfer.out_batch_no,
-                    "transfer_amount": transfer.amount,
-                    "transfer_remark": remark,
-                    "openid": openid,
-                }
-            ],
+            transfer_detail_list=[{**detail, "transfer_remark": remark}],
             transfer_scene_id=merchant.transfer_scene_id or None,
         )
         if code != 200:

@@ -6,7 +6,10 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from wechatpayv3.utils import rsa_decrypt
+
 from fenxiao.core import clock
+from fenxiao.payments.models import REAL_NAME_FROM
 
 from . import protocol
 from .server import OUT_NO, OUT_TRADE_NO, LocalMerchant, LocalWeChatPay, ProviderError
@@ -47,7 +50,7 @@ def route(server: LocalWeChatPay, merchant: LocalMerchant, method: str, path: st
             detail = server.state.batches.get((merchant.mchid, match.group(1)), {}).get(match.group(2))
             if detail is None:
                 raise ProviderError(404, "NOT_FOUND", "记录不存在")
-            return 200, detail
+            return 200, {k: v for k, v in detail.items() if not k.startswith("_")}
     raise ProviderError(404, "NOT_FOUND", f"no such API: {method} {path}")
 
 
@@ -202,6 +205,13 @@ def _transfer_batch(server: LocalWeChatPay, merchant: LocalMerchant, data: dict)
     _require(
         sum(d["transfer_amount"] for d in details) == data.get("total_amount"), "total_amount 与明细不符"
     )
+    for d in details:
+        if d["transfer_amount"] >= REAL_NAME_FROM or d.get("user_name"):
+            _require(bool(d.get("user_name")), "转账金额 >= 2,000元时，收款用户姓名 user_name 必填")
+            try:  # encrypted with the platform certificate: only the platform key opens it
+                d["_user_name"] = rsa_decrypt(d["user_name"], server.platform_key)
+            except (ValueError, TypeError) as exc:
+                raise ProviderError(400, "PARAM_ERROR", "user_name 解密失败，请使用平台证书加密") from exc
     key = (merchant.mchid, out_batch_no)
     batch_id = "1030000" + secrets.token_hex(10)
     if key not in server.state.batches:
@@ -219,6 +229,7 @@ def _transfer_batch(server: LocalWeChatPay, merchant: LocalMerchant, data: dict)
                 "transfer_amount": d["transfer_amount"],
                 "transfer_remark": d["transfer_remark"],
                 "openid": d["openid"],
+                "_user_name": d.get("_user_name", ""),
                 "initiate_time": now,
                 "update_time": now,
             }

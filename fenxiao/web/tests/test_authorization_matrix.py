@@ -32,6 +32,8 @@ from fenxiao.crm.models import Member
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.models import DistributorMembership, LinkKind, Withdrawal
 from fenxiao.distribution.tests.factories import distributor_of
+from fenxiao.ledger.models import PayoutRun
+from fenxiao.ledger.tests.factories import statement as empty_statement
 from fenxiao.marketing.models import Group
 from fenxiao.marketing.tests.factories import FlashSaleFactory, GroupDealFactory
 from fenxiao.openapi.models import WebhookDelivery, WebhookSubscription
@@ -99,6 +101,11 @@ POLICIES: dict[str, str] = {
     "platform/arbitration/": PLATFORM,
     "platform/ledger/": PLATFORM,
     "platform/audit/": PLATFORM,
+    "platform/finance/": PLATFORM,
+    "platform/finance/statements/<int:statement_id>/": PLATFORM,
+    "platform/finance/payouts/": PLATFORM,
+    "platform/finance/payouts/<int:run_id>/": PLATFORM,
+    "platform/finance/payouts/<int:run_id>/<slug:action>/": PLATFORM,
     "aftersales/platform/": PLATFORM,
     "aftersales/platform/<int:request_id>/": PLATFORM,
     "analytics/platform/": PLATFORM,
@@ -250,6 +257,7 @@ def world() -> World:
         distributor=s.distributor, brand=brand, amount=100, requested_at=clock.now()
     )
     cart_item = CartItem.objects.create(consumer=consumer, sku=s.sku, quantity=1)
+    statement = empty_statement(brand)
     payment = s.order.checkout.payment
     SandboxGateway().start(payment, return_url="/", notify_url="http://127.0.0.1/payments/notify/sandbox/")
     values = {
@@ -269,6 +277,9 @@ def world() -> World:
         "staff_id": s.owner.pk,
         "membership_id": DistributorMembership.objects.get(brand=brand, distributor=s.distributor).pk,
         "withdrawal_id": withdrawal.pk,
+        "statement_id": statement.pk,
+        "run_id": PayoutRun.objects.create(created_by=s.owner.user, minimum=1, reserve_bps=0).pk,
+        "action": "approve",
         "request_id": request.pk,
         "request_no": request.request_no,
         "photo_id": request.photos.first().pk,
