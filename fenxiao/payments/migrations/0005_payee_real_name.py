@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_wechatpay_merchant'),
+        ('payments', '0004_alter_brandpaymentsetting_options_and_more'),
     ]
 
     operations = [
