@@ -41,6 +41,8 @@ from fenxiao.payments.purposes import PaymentPurpose
 from . import services as ledger
 from .models import AccountCode, BrandPayout, LedgerAccount, PayoutRun, PayoutRunStatus, PayoutStatus
 
+#: the gateway that records a brand payout (a bank transfer made from the run's file)
+BRAND_PAYOUT_GATEWAY = "sandbox"
 PURPOSE = "brand_payout"
 
 
@@ -149,6 +151,10 @@ def send_payout(payout_id: int) -> BrandPayout:
         purpose=PURPOSE,
         reference=payout.reference,
         description=f"fenxiao brand payout {payout.pk}",
+        # Never a WeChat Pay transfer to a person's wallet, whatever the platform's default
+        # gateway: a brand is paid by bank transfer from ``bank_transfer_file``; the sandbox
+        # records it.  A merchant-to-merchant transfer needs the service-provider flow.
+        gateway=BRAND_PAYOUT_GATEWAY,
     )
     payout.refresh_from_db()
     return payout

@@ -180,3 +180,17 @@ def test_the_command_executes_an_approved_run_with_progress(staff):
     call_command("execute_payout_run", run.pk, stdout=out)
     assert "3 / 3 payouts" in out.getvalue() and "executed; planned 0, sent 0, paid 3" in out.getvalue()
     assert selectors.trial_balance() == 0
+
+
+def test_a_brand_payout_is_never_a_wechat_transfer_to_a_person(staff, settings):
+    """WeChat Pay's transfers pay a person's wallet: with WeChat Pay as the platform's default
+    gateway, a brand payout is still recorded through the bank-transfer (sandbox) path."""
+    settings.PAYMENT_GATEWAY = "wechatpay"
+    maker, checker = staff
+    brand = BrandStaffFactory(role=BrandRole.OWNER).brand
+    owed(brand, 50000)
+    run = payouts.create_run(maker=maker, minimum=10000, reserve_bps=0)
+    payouts.approve_run(checker=checker, run_id=run.pk)
+    payouts.execute_run(run_id=run.pk)
+    assert Transfer.objects.get(purpose="brand_payout").gateway == "sandbox"
+    assert run.payouts.get().status == PayoutStatus.PAID

@@ -62,8 +62,9 @@ PRODUCT_PAGE_ANONYMOUS_WARM = 0
 # GET /shop/p/<id>/, signed in as the bound customer, hot cache warm: session, user, the "could a
 # store price apply" existence check, then the attribution that finds the distributor's store
 # prices: program with binding and memberships' states (one query; 3 before), the membership,
-# the store prices.
-PRODUCT_PAGE_SIGNED_IN_WARM = 6
+# the store prices; then the member (for the member price, so the page shows what checkout
+# charges: ``trade.selectors.visitor_unit_prices``).
+PRODUCT_PAGE_SIGNED_IN_WARM = 7
 
 # GET /s/<code>, a visitor without cookies: the link (one indexed read), then the write. PostgreSQL:
 # the visit, its outbox event and the event's delivery jobs in one statement (a data-modifying
