@@ -23,7 +23,7 @@ migrate: setup
 	$(PY) manage.py migrate --noinput -v 0
 
 demo: migrate messages ## load demo data (idempotent) and print the demo sign-ins
-	$(PY) manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py seed_demo
 
 run: demo ## start the platform with demo data on http://$(HOST):$(PORT) plus its worker
 	@echo "fenxiao: serving on http://$(HOST):$(PORT)/ (worker started beside it; Ctrl-C stops both)"

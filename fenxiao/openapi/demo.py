@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus, User
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.core import clock
+from fenxiao.core.demo_url import demo_base_url
 
 from . import keys, scopes
 from .models import ApiApp
@@ -42,6 +43,6 @@ def seed(stdout: Callable[[str], None] = print) -> ApiApp | None:
         )
     stdout(
         f"open platform: API app “{app.name}” of {brand.name}: "
-        f'curl -H "Authorization: Bearer {DEMO_KEY}" http://127.0.0.1:8000/api/v1/orders'
+        f'curl -H "Authorization: Bearer {DEMO_KEY}" {demo_base_url()}/api/v1/orders'
     )
     return app

@@ -29,3 +29,18 @@ def test_demo_data_is_complete_and_idempotent(client):
     for _role, _where, phone in ctx.sign_ins:
         assert client.login(username=phone, password=DEMO_PASSWORD), phone
         client.logout()
+
+
+@pytest.mark.django_db
+def test_the_printed_demo_links_follow_the_port_make_run_serves_on(monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("HOST", "127.0.0.1")
+    monkeypatch.setenv("PORT", "8123")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    assert "http://127.0.0.1:8123/admin/" in printed
+    assert ":8000" not in printed
