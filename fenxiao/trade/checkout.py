@@ -92,10 +92,13 @@ def price_for(
     """Price ``items`` for ``consumer`` exactly as an order would be: each brand's attribution
     (the distributor's store prices) first, then the pricing pipeline.  The checkout page's
     preview and :func:`place_order` both use this, so what is shown is what is charged."""
-    attributions: dict[int, Attribution] = {}
-    for sku, _quantity in items:
-        if sku.brand_id not in attributions:
-            attributions[sku.brand_id] = extensions.attribute(consumer=consumer, brand=sku.product.brand)
+    brands = {sku.brand_id: sku.product.brand for sku, _quantity in items}
+    # In brand id order: a brand's first attribution may write its program, and concurrent
+    # checkouts of the same new brands must wait for those writes in one order (no deadlock).
+    attributions: dict[int, Attribution] = {
+        brand_id: extensions.attribute(consumer=consumer, brand=brands[brand_id])
+        for brand_id in sorted(brands)
+    }
     unit_prices = {k: v for a in attributions.values() for k, v in a.unit_prices.items()}
     priced = pricing.price(
         items, consumer=consumer, province=province, unit_prices=unit_prices, options=options
