@@ -3,7 +3,9 @@
     uv run python bench/checkout.py [--buyers 16] [--checkouts 25] [--workers 4]
 
 A checkout is what a consumer's browser does: POST /trade/cart/add/ then POST /trade/checkout/
-(server-side pricing, stock reservation, one order per brand, the payment).  The same server's
+(server-side pricing, stock reservation, one order per brand, the payment).  "Buy now" is the
+product page's other button: one POST /trade/buy/ with the SKU, quantity and address, straight to
+the same ``place_order`` and payment without the cart.  Both are measured.  The same server's
 trivial authenticated endpoint (GET /ping) is measured in the same run; the table reports the
 ratio.  Results are printed and written to bench/results/checkout.json.
 """
@@ -113,6 +115,15 @@ def main() -> None:
                     and "/payments/pay/" in placed.headers.get("Location", "")
                 )
 
+            def buy_now(session, n: int) -> bool:
+                sku = data["skus"][n % len(data["skus"])]
+                placed = session.post(
+                    session.base + "/trade/buy/",
+                    data={"sku_id": sku, "quantity": 1, "address_id": session.address},
+                    allow_redirects=False,
+                )
+                return placed.status_code == 302 and "/payments/pay/" in placed.headers.get("Location", "")
+
             trivial = run_load(
                 "trivial GET /ping",
                 make_client,
@@ -127,12 +138,20 @@ def main() -> None:
                 concurrency=args.buyers,
                 requests_per_worker=args.checkouts,
             )
-            result.ratio_to_trivial = round(result.per_second / trivial.per_second, 3)
+            direct = run_load(
+                "buy now (1 request)",
+                make_client,
+                buy_now,
+                concurrency=args.buyers,
+                requests_per_worker=args.checkouts,
+            )
+            for measured in (result, direct):
+                measured.ratio_to_trivial = round(measured.per_second / trivial.per_second, 3)
             trivial.ratio_to_trivial = 1.0
-        print_table([trivial, result])
+        print_table([trivial, result, direct])
         write_json(
             "checkout",
-            [trivial, result],
+            [trivial, result, direct],
             {**machine_meta(), "workers": args.workers, "buyers": args.buyers, "database": "postgresql"},
         )
 
