@@ -1,0 +1,136 @@
+"""Ledger postings of the service-provider funds flow (服务商模式, see ``payments.profit_sharing``).
+
+The consumer's money lands at the brand's WeChat Pay sub-merchant, not with the platform:
+``sub_merchant_frozen`` (per brand, debit) is what is frozen there for profit sharing, kept apart
+from ``gateway_cash`` (the platform's own cash).  ``platform_clearing`` and ``commission_pending``
+mean what they mean in the platform flow (the orders' money not yet settled, the distributors'
+pending commission), so the commission and refund rules work unchanged.  Once unfrozen, the
+brand's part is the brand's own money and leaves the platform's books: no ``brand_payable``.
+
+===========================  ======================================================================
+payment to a sub-merchant    Dr sub_merchant_frozen (brand) / Cr platform_clearing
+refund before settlement     Dr platform_clearing / Cr sub_merchant_frozen (brand)
+profit sharing + unfreeze    Dr platform_clearing (goods + shipping − commission)
+                             Dr commission_pending (every distributor of the order)
+                             Dr gateway_cash (fee + commissions shared to the platform)
+                             Cr platform_fee_revenue (fee)
+                             Cr commission_available (commissions shared to the platform for
+                             distributors without a WeChat openid: the platform owes them)
+                             Cr sub_merchant_frozen (goods + shipping: frozen → 0)
+refund after sharing         Dr platform_fee_revenue, Dr commission_available (shared via the
+                             platform) / Cr gateway_cash: the platform's 分账回退 to the brand;
+                             Dr commission_available / Cr brand_payable for commissions shared
+                             to a person (no return possible: the brand's refund paid them, the
+                             platform owes the brand and claws the distributor back)
+===========================  ======================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fenxiao.accounts.models import Brand
+
+from .models import AccountCode, JournalEntry
+from .services import LedgerError, account, post_entry
+
+
+def _frozen(brand):
+    return account(AccountCode.SUB_MERCHANT_FROZEN, brand=brand)
+
+
+def record_sub_merchant_payment(
+    *, payment_reference: str, brand: Brand | int, amount: int, idempotency_key: str
+) -> JournalEntry:
+    return post_entry(
+        kind="sub_merchant_payment",
+        reference=payment_reference,
+        lines=[(_frozen(brand), amount), (account(AccountCode.PLATFORM_CLEARING), -amount)],
+        idempotency_key=idempotency_key,
+    )
+
+
+def record_sub_merchant_refund(
+    *, refund_reference: str, brand: Brand | int, amount: int, idempotency_key: str
+) -> JournalEntry:
+    """A refund before profit sharing: it comes out of the money frozen at the sub-merchant."""
+    return post_entry(
+        kind="sub_merchant_refund",
+        reference=refund_reference,
+        lines=[(account(AccountCode.PLATFORM_CLEARING), amount), (_frozen(brand), -amount)],
+        idempotency_key=idempotency_key,
+    )
+
+
+def record_profit_sharing(
+    *,
+    order_reference: str,
+    brand: Brand | int,
+    goods_amount: int,
+    shipping_amount: int,
+    platform_fee: int,
+    commissions: Mapping[int, int],
+    via_platform: Mapping[int, int],
+    idempotency_key: str,
+) -> JournalEntry:
+    """Settlement of a service-provider order: ``commissions`` (user id → fen) are all its pending
+    commissions, ``via_platform`` those of them the platform's merchant received for the
+    distributor; the others went to the distributors' own WeChat wallets."""
+    commissions = {k: v for k, v in commissions.items() if v}
+    if any(u not in commissions or v > commissions[u] for u, v in via_platform.items() if v):
+        raise LedgerError("a commission shared via the platform is not one of the order's")
+    total = sum(commissions.values())
+    kept = goods_amount + shipping_amount
+    if kept - total - platform_fee < 0:
+        raise LedgerError("commission and fee exceed what was paid for the goods")
+    to_platform = platform_fee + sum(via_platform.values())
+    lines = [
+        (account(AccountCode.PLATFORM_CLEARING), kept - total),
+        (account(AccountCode.GATEWAY_CASH), to_platform),
+        (account(AccountCode.PLATFORM_FEE_REVENUE), -platform_fee),
+        (_frozen(brand), -kept),
+    ]
+    for user_id, amount in commissions.items():
+        lines.append((account(AccountCode.COMMISSION_PENDING, brand=brand, user=user_id), amount))
+    for user_id, amount in via_platform.items():
+        if amount:
+            lines.append((account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), -amount))
+    return post_entry(
+        kind="profit_sharing", reference=order_reference, lines=lines, idempotency_key=idempotency_key
+    )
+
+
+def record_refund_after_sharing(
+    *,
+    refund_reference: str,
+    brand: Brand | int,
+    fee_part: int,
+    returned_commissions: Mapping[int, int],
+    direct_commissions: Mapping[int, int],
+    idempotency_key: str,
+) -> JournalEntry | None:
+    """A refund of a shared order: the platform returned ``fee_part`` and ``returned_commissions``
+    to the brand (分账回退); ``direct_commissions`` were paid to persons and are clawed back for the
+    brand.  The brand's own part of the refund is not on the platform's books.  ``None`` when the
+    refund touched no shared money."""
+    returned = fee_part + sum(returned_commissions.values())
+    lines = []
+    if returned:
+        lines += [
+            (account(AccountCode.PLATFORM_FEE_REVENUE), fee_part),
+            (account(AccountCode.GATEWAY_CASH), -returned),
+        ]
+    for user_id, amount in returned_commissions.items():
+        if amount:
+            lines.append((account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), amount))
+    for user_id, amount in direct_commissions.items():
+        if amount:
+            lines += [
+                (account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), amount),
+                (account(AccountCode.BRAND_PAYABLE, brand=brand), -amount),
+            ]
+    if not any(amount for _acct, amount in lines):
+        return None
+    return post_entry(
+        kind="refund_after_sharing", reference=refund_reference, lines=lines, idempotency_key=idempotency_key
+    )
