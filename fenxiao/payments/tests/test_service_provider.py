@@ -3,9 +3,11 @@ with one combined payment lands with each brand's sub-merchant, settlement share
 and commissions by profit sharing and unfreezes the rest, and refunds after sharing take back by
 profit-sharing return what went to the platform.  The trial balance is 0 after every test."""
 
+import re
 from datetime import timedelta
 
 import pytest
+import requests
 
 from fenxiao.accounts.models import Brand
 from fenxiao.accounts.roles import BrandRole
@@ -204,3 +206,54 @@ def test_a_cart_mixing_funds_flows_is_refused_and_nothing_is_written(wxpay, merc
     assert place_order(
         consumer=address.consumer, address_id=address.pk, items=[(towel.pk, 1)]
     ).payment.gateway == ("sandbox")
+
+
+def _two_brand_checkout(wxpay, merchant):
+    tea, towel = SkuFactory(retail_price=3000, stock=5), SkuFactory(retail_price=2000, stock=5)
+    _on_service_provider(wxpay, merchant, tea, TEA_SUB)
+    _on_service_provider(wxpay, merchant, towel, TOWEL_SUB)
+    address = AddressFactory()
+    return place_order(consumer=address.consumer, address_id=address.pk, items=[(tea.pk, 1), (towel.pk, 1)])
+
+
+def test_the_consumer_back_before_the_notification_is_answered_by_a_combined_query(wxpay, merchant):
+    checkout = _two_brand_checkout(wxpay, merchant)
+    payment = checkout.payment
+    services.start_payment(payment, return_url="http://shop.test/r/", notify_url="http://shop.test/n/")
+    assert services.query_and_apply(payment).status == "pending"  # not paid yet
+    wxpay.pay(payment.out_trade_no, deliver=False)  # the notification is late
+    assert services.query_and_apply(payment).status == "succeeded"
+    assert all(s.transaction_id for s in PaymentSubOrder.objects.filter(payment=payment))
+    assert ledger.balance(AccountCode.PLATFORM_CLEARING) == -5000
+    assert set(checkout.orders.values_list("status", flat=True)) == {OrderStatus.PAID}
+
+
+def test_an_unpaid_combined_payment_closes_every_sub_order(wxpay, merchant):
+    checkout = _two_brand_checkout(wxpay, merchant)
+    payment = checkout.payment
+    services.start_payment(payment, return_url="http://shop.test/r/", notify_url="http://shop.test/n/")
+    assert services.close_payment(payment).status == "closed"
+    subs = wxpay.state.combines[payment.out_trade_no]["_sub_orders"]
+    assert {wxpay.state.transactions[no]["trade_state"] for no in subs} == {"CLOSED"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_native_qr_of_a_combined_payment_over_http(wxpay, live_server, client):
+    from fenxiao.payments.models import NotificationLog, PaymentStatus
+    from fenxiao.payments.wechatpay_local.merchant import connect_merchant
+
+    merchant = connect_merchant(wxpay, notify_url=f"{live_server.url}/payments/notify/wechatpay/")
+    wxpay.auto_notify = True
+    checkout = _two_brand_checkout(wxpay, merchant)
+    client.force_login(checkout.consumer)
+    page = client.get(f"/payments/pay/{checkout.payment.out_trade_no}/", HTTP_USER_AGENT="Mozilla/5.0 (X11)")
+    code_url = re.search(r'data-code-url="([^"]+)"', page.content.decode()).group(1)
+    scan = requests.get(f"{wxpay.url}/scan/", params={"code_url": code_url}, timeout=30)
+    assert "¥50.00" in scan.text  # the whole cart, both brands
+    requests.post(f"{wxpay.url}/scan/", params={"code_url": code_url}, timeout=30)
+    assert wxpay.state.deliveries[-1][2] == 204
+    checkout.payment.refresh_from_db()
+    assert checkout.payment.status == PaymentStatus.SUCCEEDED
+    assert NotificationLog.objects.filter(verified=True, outcome="applied success").count() == 1
+    assert ledger.balance(AccountCode.GATEWAY_CASH) == 0
+    wxpay.auto_notify = False

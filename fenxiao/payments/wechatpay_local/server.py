@@ -314,18 +314,21 @@ class LocalWeChatPay:
         """The payer's side: the H5 cashier (h5_url) and the Native 'scan' page (code_url)."""
         params = {k: v[0] for k, v in parse_qs(query).items()}
         txn = None
-        if path == "/h5pay/":
-            txn = next(
-                (
-                    t
-                    for t in self.state.transactions.values()
-                    if t.get("_prepay_id") == params.get("prepay_id")
-                ),
-                None,
-            )
-        elif path == "/scan/":
-            code = params.get("code_url", "")
-            txn = next((t for t in self.state.transactions.values() if t.get("_code_url") == code), None)
+        key, value = {"/h5pay/": ("_prepay_id", "prepay_id"), "/scan/": ("_code_url", "code_url")}.get(
+            path, ("", "")
+        )
+        if key:
+            wanted = params.get(value, "")
+            txn = next((t for t in self.state.transactions.values() if t.get(key) == wanted), None)
+            combine = next((c for c in self.state.combines.values() if c.get(key) == wanted), None)
+            if combine is not None:  # a combined payment: its sub-orders, paid together
+                subs = [self.state.transactions[no] for no in combine["_sub_orders"]]
+                txn = {
+                    "out_trade_no": combine["combine_out_trade_no"],
+                    "trade_state": subs[0]["trade_state"],
+                    "description": subs[0]["description"],
+                    "amount": {"total": sum(t["amount"]["total"] for t in subs)},
+                }
         if txn is None:
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return ["未找到订单".encode()]
