@@ -17,10 +17,11 @@ profit sharing + unfreeze    Dr platform_clearing (goods + shipping − commissi
                              Cr commission_available (commissions shared to the platform for
                              distributors without a WeChat openid: the platform owes them)
                              Cr sub_merchant_frozen (goods + shipping: frozen → 0)
-refund after sharing         Dr platform_fee_revenue, Dr commission_available (shared via the
-                             platform) / Cr gateway_cash: the platform's 分账回退 to the brand;
-                             Dr commission_available / Cr brand_payable for commissions shared
-                             to a person (no return possible: the brand's refund paid them, the
+refund after sharing         ``sharing_returned``: Dr platform_fee_revenue, Dr commission_available
+                             (shared via the platform) / Cr gateway_cash — the platform's
+                             分账回退 to the brand; ``commission_clawback``: Dr
+                             commission_available / Cr brand_payable for commissions shared to a
+                             person (no return possible: the brand's refund paid them, the
                              platform owes the brand and claws the distributor back)
 ===========================  ======================================================================
 """
@@ -108,29 +109,44 @@ def record_refund_after_sharing(
     returned_commissions: Mapping[int, int],
     direct_commissions: Mapping[int, int],
     idempotency_key: str,
-) -> JournalEntry | None:
-    """A refund of a shared order: the platform returned ``fee_part`` and ``returned_commissions``
-    to the brand (分账回退); ``direct_commissions`` were paid to persons and are clawed back for the
-    brand.  The brand's own part of the refund is not on the platform's books.  ``None`` when the
-    refund touched no shared money."""
+) -> list[JournalEntry]:
+    """A refund of a shared order, in up to two entries: ``sharing_returned`` — the platform
+    returned ``fee_part`` and ``returned_commissions`` to the brand (分账回退) — and
+    ``commission_clawback`` — ``direct_commissions`` were paid to persons, so the brand's refund paid
+    them: clawed back from the distributors, owed to the brand (a statement adjustment).  The brand's
+    own part of the refund is not on the platform's books."""
+    entries = []
     returned = fee_part + sum(returned_commissions.values())
-    lines = []
     if returned:
-        lines += [
+        lines = [
             (account(AccountCode.PLATFORM_FEE_REVENUE), fee_part),
             (account(AccountCode.GATEWAY_CASH), -returned),
         ]
-    for user_id, amount in returned_commissions.items():
-        if amount:
-            lines.append((account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), amount))
-    for user_id, amount in direct_commissions.items():
-        if amount:
-            lines += [
-                (account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), amount),
-                (account(AccountCode.BRAND_PAYABLE, brand=brand), -amount),
-            ]
-    if not any(amount for _acct, amount in lines):
-        return None
-    return post_entry(
-        kind="refund_after_sharing", reference=refund_reference, lines=lines, idempotency_key=idempotency_key
-    )
+        lines += [
+            (account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), amount)
+            for user_id, amount in returned_commissions.items()
+            if amount
+        ]
+        entries.append(
+            post_entry(
+                kind="sharing_returned",
+                reference=refund_reference,
+                lines=lines,
+                idempotency_key=f"{idempotency_key}:returned",
+            )
+        )
+    direct = {u: a for u, a in direct_commissions.items() if a}
+    if direct:
+        lines = [(account(AccountCode.BRAND_PAYABLE, brand=brand), -sum(direct.values()))]
+        lines += [
+            (account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=u), a) for u, a in direct.items()
+        ]
+        entries.append(
+            post_entry(
+                kind="commission_clawback",
+                reference=refund_reference,
+                lines=lines,
+                idempotency_key=f"{idempotency_key}:clawback",
+            )
+        )
+    return entries

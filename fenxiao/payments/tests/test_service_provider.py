@@ -159,6 +159,11 @@ def test_cross_brand_cart_pays_each_sub_merchant_shares_fee_and_commissions_and_
         == -500
     )
     assert ledger.balance(AccountCode.BRAND_PAYABLE, brand_id=tea.brand_id) == -500
+    tea_refund = tea_order.checkout.payment.refunds.get(sub_order=subs[tea.brand_id])
+    assert sorted(ledger.entries_for(tea_refund.out_refund_no).values_list("kind", flat=True)) == [
+        "commission_clawback",
+        "sharing_returned",
+    ]
     assert (
         towel_wallet
         and ledger.distributor_wallet(brand_id=towel.brand_id, user_id=towel_member.distributor_id)[
