@@ -17,9 +17,11 @@ profit sharing + unfreeze    Dr platform_clearing (goods + shipping − commissi
                              Cr commission_available (commissions shared to the platform for
                              distributors without a WeChat openid: the platform owes them)
                              Cr sub_merchant_frozen (goods + shipping: frozen → 0)
+分账回退 before a refund      ``sharing_return``: Dr brand_payable / Cr gateway_cash (the brand
+                             holds the platform's money until the refund is made)
 refund after sharing         ``sharing_returned``: Dr platform_fee_revenue, Dr commission_available
-                             (shared via the platform) / Cr gateway_cash — the platform's
-                             分账回退 to the brand; ``commission_clawback``: Dr
+                             (shared via the platform) / Cr brand_payable — the returned money
+                             went to the consumer; ``commission_clawback``: Dr
                              commission_available / Cr brand_payable for commissions shared to a
                              person (no return possible: the brand's refund paid them, the
                              platform owes the brand and claws the distributor back)
@@ -101,6 +103,23 @@ def record_profit_sharing(
     )
 
 
+def record_sharing_return(
+    *, return_reference: str, brand: Brand | int, amount: int, idempotency_key: str
+) -> JournalEntry:
+    """The platform's merchant returned ``amount`` to the brand's sub-merchant (分账回退) for a refund
+    about to be made: until that refund succeeds the brand holds the platform's money, so it owes it
+    (a debit on ``brand_payable``; a refund that then fails leaves it owed, netted in payout runs)."""
+    return post_entry(
+        kind="sharing_return",
+        reference=return_reference,
+        lines=[
+            (account(AccountCode.BRAND_PAYABLE, brand=brand), amount),
+            (account(AccountCode.GATEWAY_CASH), -amount),
+        ],
+        idempotency_key=idempotency_key,
+    )
+
+
 def record_refund_after_sharing(
     *,
     refund_reference: str,
@@ -110,8 +129,9 @@ def record_refund_after_sharing(
     direct_commissions: Mapping[int, int],
     idempotency_key: str,
 ) -> list[JournalEntry]:
-    """A refund of a shared order, in up to two entries: ``sharing_returned`` — the platform
-    returned ``fee_part`` and ``returned_commissions`` to the brand (分账回退) — and
+    """A refund of a shared order, in up to two entries: ``sharing_returned`` — what the platform
+    returned to the brand before the refund (:func:`record_sharing_return`) paid ``fee_part`` and
+    ``returned_commissions`` back to the consumer, so the brand owes it no more — and
     ``commission_clawback`` — ``direct_commissions`` were paid to persons, so the brand's refund paid
     them: clawed back from the distributors, owed to the brand (a statement adjustment).  The brand's
     own part of the refund is not on the platform's books."""
@@ -120,7 +140,7 @@ def record_refund_after_sharing(
     if returned:
         lines = [
             (account(AccountCode.PLATFORM_FEE_REVENUE), fee_part),
-            (account(AccountCode.GATEWAY_CASH), -returned),
+            (account(AccountCode.BRAND_PAYABLE, brand=brand), -returned),
         ]
         lines += [
             (account(AccountCode.COMMISSION_AVAILABLE, brand=brand, user=user_id), amount)

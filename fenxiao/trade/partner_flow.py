@@ -99,11 +99,17 @@ def return_before_refund(order: Order, *, amount: int, reference: str) -> None:
     if not returned or sharing is None:
         return
     try:
-        profit_sharing.return_from_platform(
+        done = profit_sharing.return_from_platform(
             sharing, amount=returned, reference=f"return:{order.pk}:{reference}"
         )
     except GatewayError as exc:
         raise TradeError(f"the profit-sharing return failed: {exc}") from exc
+    ledger_partner.record_sharing_return(
+        return_reference=done.out_return_no,
+        brand=order.brand_id,
+        amount=done.amount,
+        idempotency_key=f"sharing-return:{done.pk}",
+    )
 
 
 def record_refund(order: Order, refund: Refund) -> int:

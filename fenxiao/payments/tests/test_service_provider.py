@@ -164,6 +164,9 @@ def test_cross_brand_cart_pays_each_sub_merchant_shares_fee_and_commissions_and_
         "commission_clawback",
         "sharing_returned",
     ]
+    assert list(ledger.entries_for(tea_return.out_return_no).values_list("kind", flat=True)) == [
+        "sharing_return"
+    ]
     assert (
         towel_wallet
         and ledger.distributor_wallet(brand_id=towel.brand_id, user_id=towel_member.distributor_id)[
