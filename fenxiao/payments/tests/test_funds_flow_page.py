@@ -70,3 +70,23 @@ def test_only_platform_staff(client, db):
         assert client.get(URL).status_code == 403
         assert client.post(URL, {"brand": brand.pk, "flow": "platform_merchant"}).status_code == 403
     assert not BrandFundsFlow.objects.exists()
+
+
+def test_the_brand_console_says_when_the_platform_put_the_brand_on_the_service_provider_flow(
+    client, merchant
+):
+    from fenxiao.accounts.roles import BrandRole
+    from fenxiao.payments.funds_flow import set_funds_flow
+
+    staff = BrandStaffFactory(role=BrandRole.OWNER)
+    client.force_login(staff.user)
+    url = f"/console/b/{staff.brand_id}/payments/"
+    assert 'id="funds-flow"' not in client.get(url).content.decode()
+    set_funds_flow(
+        staff=UserFactory(is_staff=True),
+        brand_id=staff.brand_id,
+        flow="service_provider",
+        sub_mchid="1900000301",
+    )
+    page = client.get(url).content.decode()
+    assert 'id="funds-flow"' in page and "1900000301" not in page

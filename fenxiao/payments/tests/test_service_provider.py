@@ -265,3 +265,26 @@ def test_native_qr_of_a_combined_payment_over_http(wxpay, live_server, client):
     assert NotificationLog.objects.filter(verified=True, outcome="applied success").count() == 1
     assert ledger.balance(AccountCode.GATEWAY_CASH) == 0
     wxpay.auto_notify = False
+
+
+def test_sharing_the_provider_refuses_leaves_the_order_unsettled_and_the_books_unchanged(
+    wxpay, merchant, caplog
+):
+    tea = SkuFactory(retail_price=10000, stock=5)
+    _on_service_provider(wxpay, merchant, tea, TEA_SUB)
+    program_of(tea.brand, level1_bps=3000, freeze_days=0)  # 30 % commission + 2 % fee: over the 30 % cap
+    member = distributor_of(tea.brand)
+    address = AddressFactory()
+    _bind(address.consumer, member)
+    checkout = place_order(consumer=address.consumer, address_id=address.pk, items=[(tea.pk, 1)])
+    _pay(wxpay, checkout)
+    order = checkout.orders.get()
+    _receive(order)
+    clock.advance(timedelta(days=1))
+    assert settle_all_due() == 0
+    order.refresh_from_db()
+    assert order.settled_at is None
+    assert "最大分账比例" in caplog.text
+    assert wxpay.state.transactions[checkout.payment.out_trade_no]["_frozen"] == 10000
+    assert ledger.balance(AccountCode.SUB_MERCHANT_FROZEN, brand_id=tea.brand_id) == 10000
+    assert ledger.balance(AccountCode.PLATFORM_FEE_REVENUE) == 0
