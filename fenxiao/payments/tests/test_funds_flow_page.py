@@ -90,3 +90,18 @@ def test_the_brand_console_says_when_the_platform_put_the_brand_on_the_service_p
     )
     page = client.get(url).content.decode()
     assert 'id="funds-flow"' in page and "1900000301" not in page
+
+
+def test_the_demo_provider_puts_brands_on_the_service_provider_flow_and_knows_them(db, monkeypatch):
+    from django.core.management import call_command
+
+    from fenxiao.payments.wechatpay_local.server import LocalWeChatPay
+
+    started = []
+    monkeypatch.setattr(LocalWeChatPay, "serve_forever", lambda self: started.append(self))
+    brand = BrandFactory()
+    call_command("wechatpay_local", "--port", "0", "--service-provider", stdout=None)
+    setting = BrandFundsFlow.objects.get(brand=brand)
+    assert setting.flow == FundsFlow.SERVICE_PROVIDER
+    assert started[0].sub_merchants == {setting.sub_mchid: started[0].merchants.popitem()[0]}
+    started[0]._httpd.server_close()
