@@ -18,6 +18,9 @@ commission_available     any        a distributor's withdrawable commission; a d
 commission_withdrawing   credit     withdrawals requested and not yet paid out (what was
                                     paid out is the sum of ``withdrawal_paid`` entries)
 platform_fee_revenue     credit     the platform's fee income
+sub_merchant_frozen      debit      consumers' money held frozen at a brand's WeChat Pay
+                                    sub-merchant (service-provider mode), not the platform's
+                                    cash: it waits there for profit sharing
 =======================  =========  ==========================================================
 """
 
@@ -39,6 +42,7 @@ class AccountCode(models.TextChoices):
     COMMISSION_AVAILABLE = "commission_available", _("Commission available")
     COMMISSION_WITHDRAWING = "commission_withdrawing", _("Commission being withdrawn")
     PLATFORM_FEE_REVENUE = "platform_fee_revenue", _("Platform fee revenue")
+    SUB_MERCHANT_FROZEN = "sub_merchant_frozen", _("Frozen at the brand's sub-merchant")
 
 
 class SignRule(models.TextChoices):
@@ -55,6 +59,7 @@ SIGN_RULES = {
     AccountCode.COMMISSION_AVAILABLE: SignRule.ANY,
     AccountCode.COMMISSION_WITHDRAWING: SignRule.CREDIT,
     AccountCode.PLATFORM_FEE_REVENUE: SignRule.CREDIT,
+    AccountCode.SUB_MERCHANT_FROZEN: SignRule.DEBIT,
 }
 
 

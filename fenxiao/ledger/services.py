@@ -22,6 +22,9 @@ withdrawal paid             Dr commission_withdrawing / Cr gateway_cash (amount 
                             Cr platform_fee_revenue (withdrawal fee)
 withdrawal failed           Dr commission_withdrawing / Cr commission_available
 ==========================  ============================================================
+
+The service-provider funds flow (money at brands' sub-merchants, profit sharing) posts through
+:mod:`fenxiao.ledger.partner`.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from fenxiao.accounts.decorators import brand_console
 from fenxiao.accounts.roles import Perm
 
 from . import services
-from .models import BrandPaymentSetting, GatewayChoice, MerchantAccount
+from .models import BrandFundsFlow, BrandPaymentSetting, FundsFlow, GatewayChoice, MerchantAccount
 from .registry import default_gateway_name
 
 DEFAULT = "default"
@@ -47,5 +47,8 @@ def payment_settings(request: HttpRequest, brand_id: int) -> HttpResponse:
         "form": form,
         "default_gateway": dict(GatewayChoice.choices).get(default_gateway_name(), default_gateway_name()),
         "wechatpay_ready": MerchantAccount.objects.filter(active=True).exists(),
+        "service_provider": BrandFundsFlow.objects.filter(
+            brand_id=brand_id, flow=FundsFlow.SERVICE_PROVIDER
+        ).exists(),
     }
     return render(request, "payments/console/settings.html", context, status=status)

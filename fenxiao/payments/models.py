@@ -87,6 +87,10 @@ class Refund(models.Model):
     status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.PENDING)
     provider_refund_id = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
+    # Service-provider payments: the brand's sub-order the refund comes from.
+    sub_order = models.ForeignKey(
+        "payments.PaymentSubOrder", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -339,3 +343,13 @@ class WechatIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appid}:{self.user_id}"
+
+
+from .partner_models import (  # noqa: E402, F401 - service-provider mode lives in its own module
+    BrandFundsFlow,
+    FundsFlow,
+    PaymentSubOrder,
+    ProfitSharingOrder,
+    ProfitSharingReturn,
+    SharingState,
+)

@@ -3,7 +3,9 @@
 The global default is ``settings.PAYMENT_GATEWAY`` ("sandbox" unless configured).  A brand may
 choose a gateway (:class:`BrandPaymentSetting`); a checkout uses the brands' choice when every
 brand in it made the same one, otherwise the default.  Whatever the gateway, the platform's
-merchant collects (the platform is the clearing account in the ledger)."""
+merchant collects (the platform is the clearing account in the ledger) — unless the platform put
+the brands on the service-provider funds flow (``profit_sharing.flow_for_brands``): then the
+payment goes through ``wechatpay_partner`` to the brands' sub-merchants."""
 
 from __future__ import annotations
 
@@ -14,8 +16,14 @@ from django.conf import settings
 from .gateways.base import PaymentGateway
 from .gateways.sandbox import SandboxGateway
 from .gateways.wechatpay import WeChatPayGateway
+from .gateways.wechatpay_partner import WeChatPayPartnerGateway
 
-GATEWAYS: dict[str, type[PaymentGateway]] = {"sandbox": SandboxGateway, "wechatpay": WeChatPayGateway}
+GATEWAYS: dict[str, type[PaymentGateway]] = {
+    "sandbox": SandboxGateway,
+    "wechatpay": WeChatPayGateway,
+    # Service-provider mode: never chosen by a brand, only by the platform's funds flow.
+    "wechatpay_partner": WeChatPayPartnerGateway,
+}
 
 
 def default_gateway_name() -> str:

@@ -19,6 +19,7 @@ from . import secrets_box
 from .gateways.base import InvalidNotification, PaymentAction
 from .models import (
     BrandPaymentSetting,
+    FundsFlow,
     NotificationLog,
     Payment,
     PaymentStatus,
@@ -28,6 +29,7 @@ from .models import (
     TransferStatus,
     WechatIdentity,
 )
+from .partner_models import PARTNER_GATEWAY
 from .purposes import handler_for
 from .registry import default_gateway_name, gateway_for_brands, get_gateway
 
@@ -50,19 +52,38 @@ def create_payment(
     gateway: str | None = None,
     expires_at: datetime | None = None,
     brand_ids: Iterable[int] = (),
+    brand_amounts: Mapping[int, int] | None = None,
 ) -> Payment:
-    """``brand_ids``: the brands whose goods are paid for (their gateway choice applies when they agree)."""
+    """``brand_ids``: the brands whose goods are paid for (their gateway choice applies when they
+    agree); ``brand_amounts`` (brand id → fen): each brand's part, needed when the brands are on the
+    service-provider funds flow (then the payment goes to their sub-merchants)."""
+    from . import profit_sharing
+
     if amount <= 0:
         raise PaymentError(_("Nothing to pay."))
-    return Payment.objects.create(
+    brand_ids = set(brand_ids) | set(brand_amounts or {})
+    try:
+        flow = profit_sharing.flow_for_brands(brand_ids)
+    except profit_sharing.FundsFlowError as exc:
+        raise PaymentError(str(exc)) from exc
+    partner = flow == FundsFlow.SERVICE_PROVIDER and not gateway
+    if partner and not brand_amounts:
+        raise PaymentError("a payment to brands' sub-merchants needs each brand's part")
+    payment = Payment.objects.create(
         payer=payer,
         amount=amount,
         purpose=purpose,
         reference=reference,
         description=description[:127],
-        gateway=gateway or gateway_for_brands(brand_ids),
+        gateway=PARTNER_GATEWAY if partner else gateway or gateway_for_brands(brand_ids),
         expires_at=expires_at,
     )
+    if partner:
+        try:
+            profit_sharing.create_sub_orders(payment, brand_amounts)
+        except profit_sharing.FundsFlowError as exc:
+            raise PaymentError(str(exc)) from exc
+    return payment
 
 
 def start_payment(
@@ -141,6 +162,12 @@ def handle_notification(gateway_name: str, headers: Mapping[str, str], body: byt
 
 def _apply_notification(notification) -> str:
     resource = notification.resource
+    if notification.event_type.startswith("PROFITSHARING"):
+        from .profit_sharing import apply_sharing_notification
+
+        return apply_sharing_notification(resource)
+    if notification.event_type.startswith("TRANSACTION") and "combine_out_trade_no" in resource:
+        return _apply_combined(resource)
     if notification.event_type.startswith("TRANSACTION"):
         payment = Payment.objects.filter(out_trade_no=resource.get("out_trade_no")).first()
         if payment is None:
@@ -149,6 +176,10 @@ def _apply_notification(notification) -> str:
             raise PaymentError("notification is for another merchant")
         if resource.get("trade_state") != "SUCCESS":
             return f"ignored state {resource.get('trade_state')}"
+        if payment.gateway == PARTNER_GATEWAY:
+            _record_sub_orders(
+                payment, [dict(resource, amount={"total_amount": resource["amount"]["total"]})]
+            )
         _apply_success(
             payment.pk,
             amount=int(resource["amount"]["total"]),
@@ -163,6 +194,37 @@ def _apply_notification(notification) -> str:
     return f"ignored event {notification.event_type}"
 
 
+def _record_sub_orders(payment: Payment, sub_orders) -> None:
+    from .gateways.base import GatewayError
+    from .profit_sharing import record_sub_order_transactions
+
+    try:
+        record_sub_order_transactions(payment, sub_orders)
+    except GatewayError as exc:
+        raise PaymentError(str(exc)) from exc
+
+
+def _apply_combined(resource: Mapping) -> str:
+    """A combined payment's notification: every sub-order must have succeeded."""
+    payment = Payment.objects.filter(out_trade_no=resource.get("combine_out_trade_no")).first()
+    if payment is None or payment.gateway != PARTNER_GATEWAY:
+        raise PaymentError("unknown combine_out_trade_no")
+    if payment.merchant_id and resource.get("combine_mchid") != payment.merchant.mchid:
+        raise PaymentError("notification is for another merchant")
+    subs = resource.get("sub_orders") or []
+    if not subs or any(s.get("trade_state") != "SUCCESS" for s in subs):
+        return "ignored: not every sub-order succeeded"
+    _record_sub_orders(payment, subs)
+    times = [s["success_time"] for s in subs if s.get("success_time")]
+    _apply_success(
+        payment.pk,
+        amount=sum(int(s["amount"]["total_amount"]) for s in subs),
+        transaction_id=subs[0].get("transaction_id", ""),
+        paid_at=datetime.fromisoformat(max(times)) if times else None,
+    )
+    return "applied success"
+
+
 def _apply_refund_notification(event_type: str, resource: Mapping) -> str:
     """REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED finish a refund the provider accepted."""
     refund = (
@@ -171,7 +233,10 @@ def _apply_refund_notification(event_type: str, resource: Mapping) -> str:
         .filter(out_refund_no=resource.get("out_refund_no"))
         .first()
     )
-    if refund is None or refund.payment.out_trade_no != resource.get("out_trade_no"):
+    if refund is None or resource.get("out_trade_no") not in (
+        refund.payment.out_trade_no,
+        refund.sub_order.out_trade_no if refund.sub_order_id else None,
+    ):
         raise PaymentError("unknown out_refund_no")
     if refund.status != RefundStatus.PENDING:
         return f"refund already {refund.status}"
@@ -211,8 +276,12 @@ def close_payment(payment: Payment) -> Payment:
 
 
 @transaction.atomic
-def refund_payment(*, payment: Payment, amount: int, reason: str, purpose: str, reference: str) -> Refund:
-    """Refund part or all of a paid payment through its gateway.  Idempotent per ``reference``."""
+def refund_payment(
+    *, payment: Payment, amount: int, reason: str, purpose: str, reference: str, brand_id: int | None = None
+) -> Refund:
+    """Refund part or all of a paid payment through its gateway.  Idempotent per ``reference``.
+    ``brand_id``: whose part is refunded (a service-provider payment refunds from that brand's
+    sub-order)."""
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     existing = Refund.objects.filter(payment=payment, reference=reference).first()
     if existing:
@@ -225,8 +294,24 @@ def refund_payment(*, payment: Payment, amount: int, reason: str, purpose: str, 
             _("A refund of %(amount)s fen is more than the %(left)s fen left to refund.")
             % {"amount": amount, "left": payment.amount - payment.refunded_amount - in_flight}
         )
+    sub_order = None
+    if payment.gateway == PARTNER_GATEWAY:
+        sub_order = payment.sub_orders.filter(brand_id=brand_id).first()
+        if sub_order is None:
+            raise PaymentError(_("This payment has no part for that brand."))
+        done = sum(
+            r.amount
+            for r in sub_order.refunds.filter(status__in=[RefundStatus.PENDING, RefundStatus.SUCCEEDED])
+        )
+        if amount > sub_order.amount - done:
+            raise PaymentError(_("A refund can not be more than what was paid to the brand."))
     refund = Refund.objects.create(
-        payment=payment, amount=amount, reason=reason[:80], purpose=purpose, reference=reference
+        payment=payment,
+        amount=amount,
+        reason=reason[:80],
+        purpose=purpose,
+        reference=reference,
+        sub_order=sub_order,
     )
     result = get_gateway(payment.gateway).refund(refund)
     if result.pending:

@@ -12,7 +12,7 @@ from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core import clock
 from fenxiao.core.events import publish
 from fenxiao.core.sql import lock_rows
-from fenxiao.payments.services import create_payment
+from fenxiao.payments.services import PaymentError, create_payment
 
 from . import extensions, pricing
 from .cart import buyable_sku, check_quantity
@@ -193,15 +193,19 @@ def place_order(
             aggregate=order.reference,
         )
     titles = "、".join(line.sku.product.title for o in priced.orders for line in o.lines)
-    checkout.payment = create_payment(
-        payer=consumer,
-        amount=priced.total,
-        purpose=PAYMENT_PURPOSE,
-        reference=f"checkout:{checkout.pk}",
-        description=titles[:120],
-        expires_at=now + unpaid_timeout(),
-        brand_ids=[o.brand.pk for o in priced.orders],
-    )
+    try:
+        checkout.payment = create_payment(
+            payer=consumer,
+            amount=priced.total,
+            purpose=PAYMENT_PURPOSE,
+            reference=f"checkout:{checkout.pk}",
+            description=titles[:120],
+            expires_at=now + unpaid_timeout(),
+            brand_ids=[o.brand.pk for o in priced.orders],
+            brand_amounts={o.brand.pk: o.total for o in priced.orders},
+        )
+    except PaymentError as exc:  # e.g. brands on different funds flows: nothing is written
+        raise TradeError(exc.messages[0]) from exc
     checkout.save(update_fields=["payment"])
     if from_cart:
         CartItem.objects.filter(consumer=consumer, sku_id__in=merged).delete()

@@ -12,7 +12,7 @@ from fenxiao.accounts.roles import Perm
 from fenxiao.core import clock
 from fenxiao.ledger import services as ledger
 
-from . import extensions
+from . import extensions, partner_flow
 from .errors import TradeError
 from .models import Order, OrderStatus, Shipment, ShipmentLine
 from .orders import lock_order, transition
@@ -117,7 +117,9 @@ def settle(order_id: int) -> Order | None:
     amounts = settlement_amounts(order)
     goods, shipping, fee = amounts.goods, amounts.shipping, amounts.fee
     commissions = extensions.settlement_commissions(order)
-    if goods + shipping > 0:
+    if partner_flow.is_partner_order(order):  # service-provider mode: profit sharing
+        partner_flow.settle(order, goods=goods, shipping=shipping, fee=fee, commissions=commissions)
+    elif goods + shipping > 0:
         ledger.record_order_settlement(
             order_reference=order.reference,
             brand=order.brand_id,

@@ -17,7 +17,7 @@ from fenxiao.ledger import services as ledger
 from fenxiao.payments.models import PaymentStatus, Refund, RefundStatus
 from fenxiao.payments.services import refund_payment
 
-from . import extensions, refund_split
+from . import extensions, partner_flow, refund_split
 from .errors import TradeError
 from .models import Order, OrderStatus
 from .orders import close_if_refunded_in_full
@@ -47,12 +47,15 @@ def refund_order(*, order_id: int, amount: int, reason: str, reference: str) -> 
             _("A refund of ¥%(amount)s is more than the ¥%(left)s that can still be refunded for this order.")
             % {"amount": f"{amount / 100:.2f}", "left": f"{left / 100:.2f}"}
         )
+    if partner_flow.is_partner_order(order) and order.settled_at is not None:
+        partner_flow.return_before_refund(order, amount=amount, reference=reference)
     return refund_payment(
         payment=order.checkout.payment,
         amount=amount,
         reason=reason,
         purpose="checkout",
         reference=f"order:{order.pk}:{reference}",
+        brand_id=order.brand_id,
     )
 
 
@@ -67,6 +70,13 @@ def on_refund_succeeded(refund: Refund) -> None:
 
 def _record_refund(order_id: int, refund: Refund) -> None:
     order = Order.objects.select_for_update().get(pk=order_id)
+    if partner_flow.is_partner_order(order):  # service-provider mode
+        fee_part = partner_flow.record_refund(order, refund)
+        Order.objects.filter(pk=order.pk).update(
+            refunded_amount=F("refunded_amount") + refund.amount, refunded_fee=F("refunded_fee") + fee_part
+        )
+        _refunded(order, refund.amount)
+        return
     if order.settled_at is None:
         extensions.refund_before_settlement(order, refund.amount)
         ledger.record_refund(

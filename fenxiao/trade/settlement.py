@@ -27,6 +27,10 @@ level only (``upgrade_level`` runs once per distributor and batch, not once per 
    levels, events), then the **ledger** (``ledger.batch``) last: the platform accounts every payment also
    posts to stay locked only for the last statements.
 
+Orders paid on the service-provider funds flow (``partner_flow``) are left out of the batches:
+each needs calls to the provider (profit sharing, unfreeze), so :func:`settle_all_due` settles them
+order by order through ``settle`` first (:func:`settle_partner_orders`).
+
 Every per-order settlement step of an extension has its set-based twin (``extensions.register``
 refuses one without at start-up), so a batch never falls back to the per-order path except for
 the refusals of step 3.
@@ -46,10 +50,13 @@ from fenxiao.core import clock
 from fenxiao.core.sql import analyze, dt, is_postgres, lock_skip_locked, temp_table, update_from
 from fenxiao.ledger import batch as ledger_batch
 from fenxiao.ledger.services import LedgerError
+from fenxiao.payments.models import Payment
+from fenxiao.payments.partner_models import PARTNER_GATEWAY
 
 from . import conf, extensions
+from .errors import TradeError
 from .fulfilment import settle
-from .models import Order, OrderStatus
+from .models import Checkout, Order, OrderStatus
 from .platform_fee import amounts_sql
 
 log = logging.getLogger("fenxiao.trade.settlement")
@@ -58,6 +65,8 @@ BATCH_SIZE = 5000
 ORDERS = "trade_settle_batch"
 COMMISSIONS = "trade_settle_commission"
 ORDER = Order._meta.db_table
+CHECKOUT = Checkout._meta.db_table
+PAYMENT = Payment._meta.db_table
 # As fulfilment.settle writes them: Order.reference and the settlement's idempotency key.
 REFERENCE = "'order:' || order_id"
 IDEMPOTENCY_KEY = "'settle:' || order_id"
@@ -88,7 +97,8 @@ def settle_all_due(
     """Batch after batch until nothing is due (or ``max_batches`` / ``seconds`` ran out); each
     batch commits on its own.  The cursor moves past skipped orders, so a run always ends.
     ``progress(outcome, settled_so_far)`` after each batch."""
-    started, after, total, batches = time.monotonic(), 0, 0, 0
+    started, after, batches = time.monotonic(), 0, 0
+    total = settle_partner_orders(now=now)
     while True:
         outcome = settle_batch(batch_size=batch_size, now=now, after_id=after)
         total += outcome.settled
@@ -102,6 +112,26 @@ def settle_all_due(
             return total
         if seconds is not None and time.monotonic() - started > seconds:
             return total
+
+
+def settle_partner_orders(*, now: datetime | None = None) -> int:
+    """Settle the completed service-provider orders whose freeze is over, one by one (``settle``
+    checks the freeze); a refusal (the provider's or the ledger's) is logged and tried next run."""
+    now = now or clock.now()
+    candidates = Order.objects.filter(
+        status=OrderStatus.COMPLETED,
+        settled_at__isnull=True,
+        completed_at__lte=now - conf.settlement_delay(),
+        checkout__payment__gateway=PARTNER_GATEWAY,
+    ).order_by("id")
+    settled = 0
+    for order_id in candidates.values_list("id", flat=True):
+        try:
+            with transaction.atomic():
+                settled += settle(order_id) is not None
+        except (LedgerError, IntegrityError, TradeError) as exc:
+            log.warning("service-provider order %s not settled: %s", order_id, exc)
+    return settled
 
 
 def due_orders(now: datetime | None = None) -> int:
@@ -135,7 +165,11 @@ def _due_condition(now: datetime) -> tuple[str, list, str]:
     base = conf.settlement_delay()
     delays = extensions.settlement_delays_sql()
     join = " ".join(d.join for d in delays)
-    where = f"o.status = '{OrderStatus.COMPLETED.value}' AND o.settled_at IS NULL"
+    where = (
+        f"o.status = '{OrderStatus.COMPLETED.value}' AND o.settled_at IS NULL AND NOT EXISTS"
+        f" (SELECT 1 FROM {CHECKOUT} sp_c JOIN {PAYMENT} sp_p ON sp_p.id = sp_c.payment_id"
+        f" WHERE sp_c.id = o.checkout_id AND sp_p.gateway = '{PARTNER_GATEWAY}')"
+    )
     if not delays:
         return f"{where} AND o.completed_at <= %s", [dt(now - base)], join
     days, values = "0", {0}

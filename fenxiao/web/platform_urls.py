@@ -5,6 +5,7 @@ own URLs under ``/platform/`` (``fenxiao/urls.py``)."""
 from django.urls import path
 
 from fenxiao.aftersales import platform_views
+from fenxiao.payments import platform_views as payments_platform_views
 
 from . import views
 
@@ -13,4 +14,5 @@ app_name = "platform"
 urlpatterns = [
     path("", views.platform_home, name="home"),
     path("arbitration/", platform_views.queue, name="arbitration"),
+    path("funds-flow/", payments_platform_views.funds_flow_page, name="funds_flow"),
 ]

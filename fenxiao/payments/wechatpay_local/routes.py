@@ -129,7 +129,7 @@ def _prepay(server: LocalWeChatPay, merchant: LocalMerchant, kind: str, data: di
 
 def _transaction(server: LocalWeChatPay, merchant: LocalMerchant, out_trade_no: str) -> dict:
     txn = server.state.transactions.get(out_trade_no)
-    if txn is None or txn["mchid"] != merchant.mchid:
+    if txn is None or txn.get("sp_mchid", txn.get("mchid")) != merchant.mchid:
         raise ProviderError(404, "ORDER_NOT_EXIST", "订单不存在")
     return txn
 
@@ -153,6 +153,10 @@ def _refund(server: LocalWeChatPay, merchant: LocalMerchant, data: dict) -> dict
     )
     if refunded + amount["refund"] > txn["amount"]["total"]:
         raise ProviderError(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
+    if "sp_mchid" in txn:  # service-provider mode: the sub-merchant's money pays the refund
+        from .partner import fund_refund
+
+        fund_refund(server, txn, data, amount["refund"])
     now = clock.now()
     abnormal = "abnormal" in data.get("reason", "")
     refund = {

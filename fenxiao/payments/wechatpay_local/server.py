@@ -52,6 +52,15 @@ class _State:
     refunds: dict = field(default_factory=dict)
     batches: dict = field(default_factory=dict)
     deliveries: list = field(default_factory=list)  # (event_type, notify_url, status)
+    # Service-provider mode (``partner``, ``profitsharing``): combined payments, sharing orders
+    # and returns, receivers per sub-merchant, and where shared money went.
+    combines: dict = field(default_factory=dict)
+    sharings: dict = field(default_factory=dict)
+    sharing_returns: dict = field(default_factory=dict)
+    receivers: dict = field(default_factory=dict)
+    sub_balances: dict = field(default_factory=dict)  # sub_mchid -> available (unfrozen) fen
+    merchant_received: dict = field(default_factory=dict)  # receiver mchid -> fen received by sharing
+    wallets: dict = field(default_factory=dict)  # openid -> fen received by sharing
 
 
 class _Threading(ThreadingMixIn, WSGIServer):
@@ -71,6 +80,7 @@ class LocalWeChatPay:
         self.public_key_id = "PUB_KEY_ID_" + secrets.token_hex(12).upper()
         self.public_key_pem = protocol.public_pem(self.platform_key)
         self.merchants: dict[str, LocalMerchant] = {}
+        self.sub_merchants: dict[str, str] = {}  # sub_mchid -> the service provider's mchid
         self.frozen_openids: set[str] = set()
         self.auto_notify = auto_notify
         self.state = _State()
@@ -115,6 +125,10 @@ class LocalWeChatPay:
     def register_merchant(self, merchant: LocalMerchant) -> None:
         self.merchants[merchant.mchid] = merchant
 
+    def register_sub_merchant(self, sp_mchid: str, sub_mchid: str) -> None:
+        """A sub-merchant the service provider ``sp_mchid`` may act for (受理关系)."""
+        self.sub_merchants[sub_mchid] = sp_mchid
+
     def serial_for(self, merchant: LocalMerchant) -> str:
         return self.public_key_id if merchant.mode == "public_key" else self.certificate_serial
 
@@ -135,10 +149,14 @@ class LocalWeChatPay:
         self, merchant: LocalMerchant, event_type: str, resource: dict, *, timestamp: int | None = None
     ) -> tuple[dict[str, str], bytes]:
         """Headers and body of a notification exactly as WeChat Pay sends it."""
-        kind = "transaction" if event_type.startswith("TRANSACTION") else "refund"
-        summary = {"TRANSACTION.SUCCESS": "支付成功", "REFUND.SUCCESS": "退款成功"}.get(
-            event_type, "退款异常"
+        kind = {"TRANSACTION": "transaction", "PROFITSHARING": "profitsharing"}.get(
+            event_type.split(".")[0], "refund"
         )
+        summary = {
+            "TRANSACTION.SUCCESS": "支付成功",
+            "REFUND.SUCCESS": "退款成功",
+            "PROFITSHARING.SUCCESS": "分账成功",
+        }.get(event_type, "退款异常")
         body = protocol.dumps(
             {
                 "id": secrets.token_hex(18),
@@ -176,8 +194,16 @@ class LocalWeChatPay:
     def pay(self, out_trade_no: str, *, deliver: bool | None = None) -> tuple[dict[str, str], bytes]:
         """The payer confirms in WeChat: the transaction succeeds and TRANSACTION.SUCCESS is sent
         (POSTed to notify_url when ``deliver``, default ``auto_notify``).  Returns the notification."""
+        if out_trade_no in self.state.combines:
+            from .partner import pay_combine
+
+            return pay_combine(self, out_trade_no, deliver=deliver)
         with self.lock:
             txn = self.state.transactions[out_trade_no]
+            if txn["trade_state"] == "NOTPAY" and "sp_mchid" in txn:
+                from .partner import settle_paid
+
+                settle_paid(self, txn)
             if txn["trade_state"] == "NOTPAY":
                 txn.update(
                     trade_state="SUCCESS",
@@ -186,7 +212,7 @@ class LocalWeChatPay:
                     success_time=protocol.rfc3339(clock.now()),
                     amount=dict(txn["amount"], payer_total=txn["amount"]["total"], payer_currency="CNY"),
                 )
-            merchant = self.merchants[txn["mchid"]]
+            merchant = self.merchants[txn.get("sp_mchid") or txn["mchid"]]
             resource = self._public_transaction(txn)
         headers, body = self.notification(merchant, "TRANSACTION.SUCCESS", resource)
         if deliver if deliver is not None else self.auto_notify:
@@ -272,8 +298,13 @@ class LocalWeChatPay:
         return merchant
 
     def _route(self, merchant: LocalMerchant, method: str, path: str, query: dict, data: dict):
-        from . import routes
+        from . import partner, profitsharing, routes
 
+        with self.lock:
+            for module in (partner, profitsharing):
+                answer = module.route(self, merchant, method, path, query, data)
+                if answer is not None:
+                    return answer
         return routes.route(self, merchant, method, path, query, data)
 
     def _public_transaction(self, txn: dict) -> dict:
@@ -283,18 +314,21 @@ class LocalWeChatPay:
         """The payer's side: the H5 cashier (h5_url) and the Native 'scan' page (code_url)."""
         params = {k: v[0] for k, v in parse_qs(query).items()}
         txn = None
-        if path == "/h5pay/":
-            txn = next(
-                (
-                    t
-                    for t in self.state.transactions.values()
-                    if t.get("_prepay_id") == params.get("prepay_id")
-                ),
-                None,
-            )
-        elif path == "/scan/":
-            code = params.get("code_url", "")
-            txn = next((t for t in self.state.transactions.values() if t.get("_code_url") == code), None)
+        key, value = {"/h5pay/": ("_prepay_id", "prepay_id"), "/scan/": ("_code_url", "code_url")}.get(
+            path, ("", "")
+        )
+        if key:
+            wanted = params.get(value, "")
+            txn = next((t for t in self.state.transactions.values() if t.get(key) == wanted), None)
+            combine = next((c for c in self.state.combines.values() if c.get(key) == wanted), None)
+            if combine is not None:  # a combined payment: its sub-orders, paid together
+                subs = [self.state.transactions[no] for no in combine["_sub_orders"]]
+                txn = {
+                    "out_trade_no": combine["combine_out_trade_no"],
+                    "trade_state": subs[0]["trade_state"],
+                    "description": subs[0]["description"],
+                    "amount": {"total": sum(t["amount"]["total"] for t in subs)},
+                }
         if txn is None:
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return ["未找到订单".encode()]

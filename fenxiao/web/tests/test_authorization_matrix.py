@@ -99,6 +99,7 @@ POLICIES: dict[str, str] = {
     # platform
     "platform/": PLATFORM,
     "platform/arbitration/": PLATFORM,
+    "platform/funds-flow/": PLATFORM,
     "platform/ledger/": PLATFORM,
     "platform/audit/": PLATFORM,
     "platform/finance/": PLATFORM,
