@@ -206,7 +206,14 @@ def test_address_book_default_and_delete_only_own(client):
 def test_address_next_is_only_followed_to_this_site(client):
     consumer = UserFactory()
     client.force_login(consumer)
-    data = {"name": "李四", "phone": "13900001111", "province": "浙江省", "city": "杭州市", "detail": "1 号"}
+    data = {
+        "name": "李四",
+        "phone": "13900001111",
+        "province_code": "330000",
+        "city_code": "330100",
+        "district_code": "330106",
+        "detail": "1 号",
+    }
     assert (
         client.post("/trade/addresses/", {**data, "next": "https://evil.example/"}).url == "/trade/addresses/"
     )

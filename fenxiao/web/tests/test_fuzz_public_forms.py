@@ -64,7 +64,17 @@ def consumer_client():
 
 
 @FUZZ
-@given(fields=st.fixed_dictionaries({k: maybe_text for k in ("name", "phone", "province", "city", "detail")}))
+@given(
+    fields=st.fixed_dictionaries(
+        {
+            **{k: maybe_text for k in ("name", "phone", "detail")},
+            **{
+                k: st.one_of(maybe_text, st.sampled_from(["330000", "330100", "330106", "110000", "999999"]))
+                for k in ("province_code", "city_code", "district_code")
+            },
+        }
+    )
+)
 def test_address_form(consumer_client, fields):
     client, user = consumer_client
     before = Address.objects.filter(consumer=user).count()
