@@ -26,6 +26,18 @@ def two_brand_goods():
     return tea, towel
 
 
+def sms_code_in_browser(page, phone: str) -> str:
+    """Tap "Send code" on a sign-up or SMS sign-in page (number already typed) and read the code
+    from the console provider's outbox, as the consumer reads their SMS."""
+    from fenxiao.accounts.sms import console
+
+    page.click("#send-sms-code")
+    expect(page.locator("#sms-status[data-sent=yes]")).to_have_count(1)
+    code = console.last_code(phone)
+    assert code is not None
+    return code
+
+
 def pick_division(page, province: str, city: str, district: str) -> None:
     """Pick an address's divisions in the picker; each list fills after the one above is chosen."""
     page.select_option("select[name=province_code]", label=province)

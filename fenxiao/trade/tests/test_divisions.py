@@ -4,9 +4,8 @@ the database checks and the data migration that fills codes from names."""
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.db import connection
 
 from fenxiao.accounts.tests.factories import UserFactory
 from fenxiao.trade import divisions
