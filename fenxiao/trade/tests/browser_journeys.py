@@ -31,6 +31,7 @@ def sms_code_in_browser(page, phone: str) -> str:
     from the console provider's outbox, as the consumer reads their SMS."""
     from fenxiao.accounts.sms import console
 
+    expect(page.locator("#send-sms-code[data-sms-ready=yes]")).to_have_count(1)
     page.click("#send-sms-code")
     expect(page.locator("#sms-status[data-sent=yes]")).to_have_count(1)
     code = console.last_code(phone)
@@ -40,6 +41,7 @@ def sms_code_in_browser(page, phone: str) -> str:
 
 def pick_division(page, province: str, city: str, district: str) -> None:
     """Pick an address's divisions in the picker; each list fills after the one above is chosen."""
+    expect(page.locator("form[data-picker-ready=yes]")).to_have_count(1)
     page.select_option("select[name=province_code]", label=province)
     expect(page.locator("select[name=city_code] option", has_text=city)).to_have_count(1)
     page.select_option("select[name=city_code]", label=city)

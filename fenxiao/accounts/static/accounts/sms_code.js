@@ -36,5 +36,6 @@
         })
         .catch(function () { status.textContent = button.getAttribute("data-failed") || "…"; });
     });
+    button.setAttribute("data-sms-ready", "yes");
   });
 })();

@@ -32,8 +32,11 @@
     selects.forEach(function (select, index) {
       if (index < selects.length - 1) {
         select.addEventListener("change", function () { fill(index); });
+        // Chosen before this script ran (a slow page) while the next list is still empty: fill it.
+        if (select.value && selects[index + 1].options.length <= 1) fill(index);
       }
     });
+    form.setAttribute("data-picker-ready", "yes");
   }
   document.querySelectorAll("form[data-divisions-url]").forEach(setup);
 })();
