@@ -130,6 +130,8 @@ def send_code(*, phone: str, purpose: str, ip: str | None) -> SmsCode:
     SmsCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True, superseded=False).update(
         superseded=True
     )
+    # Rows older than the longest limit window are of no further use (and hold a number).
+    SmsCode.objects.filter(created_at__lt=now - timedelta(days=2)).delete()
     row = SmsCode.objects.create(
         phone=phone,
         purpose=purpose,

@@ -216,6 +216,23 @@ def test_sms_sign_in_refuses_a_wrong_code_and_an_unknown_number(client):
     assert unknown.status_code == 400 and "Sign up first" in unknown.json()["message"]
 
 
+def test_old_codes_are_cleared_and_erasure_removes_the_numbers_codes(client):
+    from fenxiao.accounts import privacy
+
+    from .factories import DEFAULT_PASSWORD
+
+    sms_code_for("13700000009")
+    clock.advance(timedelta(days=3))
+    sms_code_for(PHONE)
+    assert list(SmsCode.objects.values_list("phone", flat=True)) == [PHONE]
+    signup(client, console.last_code(PHONE))
+    user = User.objects.get(phone=PHONE)
+    user.set_password(DEFAULT_PASSWORD)
+    user.save()
+    privacy.erase_account(user, password=DEFAULT_PASSWORD)
+    assert not SmsCode.objects.exists()
+
+
 def test_password_sign_in_still_works_and_links_to_sms(client):
     user = UserFactory()
     page = client.get("/accounts/signin/").content.decode()
