@@ -29,6 +29,7 @@ def test_consumer_signs_up_with_an_sms_code_and_picks_an_address(live_server, ph
     page.fill("input[name=sms_code]", wrong)
     page.click("#submit-signup")
     expect(page.locator(".errorlist")).to_contain_text("验证码错误，还可以尝试 4 次。")
+    save_screenshot(page, "signup-wrong-sms-code.png")
     assert not User.objects.filter(phone=PHONE).exists()
 
     page.fill("input[name=sms_code]", code)

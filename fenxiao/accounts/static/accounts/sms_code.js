@@ -6,6 +6,12 @@
     var form = button.form;
     var status = document.getElementById("sms-status");
     var label = button.textContent;
+    // With script the button only sends the code: Enter in the form now submits the form itself,
+    // and the button moves beside the code field.
+    button.type = "button";
+    var codeField = form.querySelector("[name=sms_code]");
+    var row = button.closest(".sms-send");
+    if (codeField && row && codeField.closest(".field")) codeField.closest(".field").after(row);
     function countdown(seconds) {
       button.disabled = true;
       var tick = function () {
