@@ -243,3 +243,31 @@ def test_password_sign_in_still_works_and_links_to_sms(client):
         client.post("/accounts/signin/", {"identifier": user.phone, "password": DEFAULT_PASSWORD}).status_code
         == 302
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_sends_to_one_number_send_one_code():
+    """Eight requests at once for one number: the limit holds (PostgreSQL: the advisory lock;
+    SQLite: writers queue).  Without the lock all eight pass on PostgreSQL."""
+    from fenxiao.accounts.sms.codes import SmsLimited, send_code
+    from fenxiao.core.tests.concurrency import run_together
+
+    results = run_together(
+        *(lambda n=n: send_code(phone=PHONE, purpose="signup", ip=f"198.51.100.{n}") for n in range(8)),
+        expected=(SmsLimited,),
+    )
+    assert results.count("ok") == 1 and sum(isinstance(r, SmsLimited) for r in results) == 7
+    assert SmsCode.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_checked_twice_at_once_is_good_once():
+    from fenxiao.accounts.sms.codes import SmsCodeInvalid, verify_code
+    from fenxiao.core.tests.concurrency import run_together
+
+    code = sms_code_for(PHONE)
+    results = run_together(
+        *(lambda: verify_code(phone=PHONE, purpose="signup", code=code) for _ in range(4)),
+        expected=(SmsCodeInvalid,),
+    )
+    assert results.count("ok") == 1 and sum(isinstance(r, SmsCodeInvalid) for r in results) == 3
