@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import divisions
@@ -19,15 +20,17 @@ class AddressForm(forms.Form):
     consumer without script picks the province, sends, and is asked for the city from its list.
     """
 
-    name = forms.CharField(label=_("recipient"), max_length=40)
-    phone = forms.CharField(label=_("phone"), max_length=20)
-    province_code = forms.CharField(label=_("province"), max_length=12, widget=DivisionSelect("province"))
-    city_code = forms.CharField(label=_("city"), max_length=12, widget=DivisionSelect("city"))
-    district_code = forms.CharField(
-        label=_("district"), max_length=12, required=False, widget=DivisionSelect("district")
+    name = forms.CharField(label=capfirst(_("recipient")), max_length=40)
+    phone = forms.CharField(label=capfirst(_("phone")), max_length=20)
+    province_code = forms.CharField(
+        label=capfirst(_("province")), max_length=12, widget=DivisionSelect("province")
     )
-    detail = forms.CharField(label=_("street address"), max_length=200)
-    is_default = forms.BooleanField(label=_("default"), required=False)
+    city_code = forms.CharField(label=capfirst(_("city")), max_length=12, widget=DivisionSelect("city"))
+    district_code = forms.CharField(
+        label=capfirst(_("district")), max_length=12, required=False, widget=DivisionSelect("district")
+    )
+    detail = forms.CharField(label=capfirst(_("street address")), max_length=200)
+    is_default = forms.BooleanField(label=capfirst(_("default")), required=False)
 
     FIELD_OF_ERROR = {
         "unknown_province": "province_code",
