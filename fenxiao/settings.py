@@ -236,3 +236,18 @@ LOGGING = {
 }
 # GET /metrics answers loopback clients, or this bearer token (Prometheus' authorization).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# SMS verification codes (fenxiao.accounts.sms): "console" (the default, for development and tests:
+# the code is logged and printed, never sent) or "tencent" (Tencent Cloud SMS, docs/sms.md).
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")
+TENCENT_SMS = {
+    "SECRET_ID": os.environ.get("TENCENT_SMS_SECRET_ID", ""),
+    "SECRET_KEY": os.environ.get("TENCENT_SMS_SECRET_KEY", ""),
+    "REGION": os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou"),
+    "SDK_APP_ID": os.environ.get("TENCENT_SMS_SDK_APP_ID", ""),
+    "SIGN_NAME": os.environ.get("TENCENT_SMS_SIGN_NAME", ""),
+    "TEMPLATE_ID": os.environ.get("TENCENT_SMS_TEMPLATE_ID", ""),
+    # Only for tests against a local server speaking API 3.0; empty means sms.tencentcloudapi.com.
+    "ENDPOINT": os.environ.get("TENCENT_SMS_ENDPOINT", ""),
+    "PROTOCOL": os.environ.get("TENCENT_SMS_PROTOCOL", "https"),
+}

@@ -6,7 +6,20 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import throttling
-from .models import Brand, User, phone_validator
+from .models import Brand, SmsPurpose, User, phone_validator
+from .sms.codes import SmsCodeInvalid, verify_code
+
+SMS_CODE_HELP = _("Tap “Send code” and type the 6 digits you receive by SMS.")
+
+
+def _sms_code_field(required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("SMS code"),
+        max_length=6,
+        required=required,
+        help_text=SMS_CODE_HELP,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
 
 
 class SignInForm(forms.Form):
@@ -47,6 +60,7 @@ class SignUpForm(forms.Form):
     phone = forms.CharField(
         label=_("Mobile number"), max_length=11, required=False, validators=[phone_validator]
     )
+    sms_code = _sms_code_field(required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     display_name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60, required=False)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
@@ -84,6 +98,44 @@ class SignUpForm(forms.Form):
                 password_validation.validate_password(p1, candidate)
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
+        # A mobile number is proven with an SMS code, checked last so that a code is used up only
+        # by a sign-up that is otherwise good.
+        if data.get("phone") and not self.errors:
+            if not data.get("sms_code"):
+                self.add_error("sms_code", _("Type the code sent to your mobile number."))
+            else:
+                try:
+                    verify_code(phone=data["phone"], purpose=SmsPurpose.SIGNUP, code=data["sms_code"])
+                except SmsCodeInvalid as exc:
+                    self.add_error("sms_code", exc)
+        return data
+
+
+class SmsSignInForm(forms.Form):
+    """Sign in with a mobile number and a code sent to it by SMS."""
+
+    phone = forms.CharField(label=_("Mobile number"), max_length=11, validators=[phone_validator])
+    sms_code = _sms_code_field(required=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.user: User | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.errors:
+            return data
+        user = User.objects.filter(phone=data["phone"], is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("No account has this mobile number. Sign up first."), code="unknown"
+            )
+        try:
+            verify_code(phone=data["phone"], purpose=SmsPurpose.SIGNIN, code=data["sms_code"])
+        except SmsCodeInvalid as exc:
+            self.add_error("sms_code", exc)
+            return data
+        self.user = user
         return data
 
 

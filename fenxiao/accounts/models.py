@@ -172,3 +172,44 @@ class SignInFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failed sign-in at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SmsPurpose(models.TextChoices):
+    SIGNUP = "signup", _("Sign up")
+    SIGNIN = "signin", _("Sign in")
+
+
+class SmsCode(models.Model):
+    """One verification code sent by SMS (``accounts.sms``).
+
+    The code itself is never stored: only a keyed hash of (number, purpose, code).  A code is good
+    for one use, until ``expires_at``, and for at most ``sms.MAX_ATTEMPTS`` wrong tries.  A newer code
+    for the same number and purpose replaces the older ones.  The rows are also the send counts that
+    the per-number and per-IP limits read.
+    """
+
+    phone = models.CharField(_("mobile number"), max_length=11, validators=[phone_validator])
+    purpose = models.CharField(_("purpose"), max_length=10, choices=SmsPurpose.choices)
+    code_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="smscode_phone_time"),
+            models.Index(fields=["ip", "created_at"], name="smscode_ip_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")), name="smscode_expires_after_sent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SMS code for {self.phone[:3]}****{self.phone[-4:]} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -237,6 +237,8 @@ def erase_account(user: User, *, password: str) -> None:
     from fenxiao.core.audit import record
 
     record("staff", "privacy.erase_account", target=f"user:{user.pk}")
+    if user.phone:  # the SMS codes sent to the number (hashed codes, but the number is personal data)
+        _model("accounts.SmsCode").objects.filter(phone=user.phone).delete()
     user.phone = None
     user.email = f"deleted-{user.pk}@deleted.invalid"
     user.display_name = DELETED_NAME

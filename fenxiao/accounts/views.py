@@ -50,7 +50,7 @@ def signin(request: HttpRequest) -> HttpResponse:
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, initial={"phone": request.GET.get("phone", "")[:11]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = services.register_user(

@@ -11,6 +11,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Left, Length
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,11 @@ class Address(models.Model):
     province = models.CharField(_("province"), max_length=20)
     city = models.CharField(_("city"), max_length=30)
     district = models.CharField(_("district"), max_length=30, blank=True)
+    # GB/T 2260 codes of the picked divisions (``trade.divisions``); empty on an address entered
+    # before the picker whose names matched no division.
+    province_code = models.CharField(_("province code"), max_length=6, blank=True, default="")
+    city_code = models.CharField(_("city code"), max_length=6, blank=True, default="")
+    district_code = models.CharField(_("district code"), max_length=6, blank=True, default="")
     detail = models.CharField(_("street address"), max_length=200)
     is_default = models.BooleanField(_("default"), default=False)
 
@@ -32,6 +39,33 @@ class Address(models.Model):
         ordering = ["-is_default", "-id"]
         verbose_name = _("address")
         verbose_name_plural = _("addresses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(province_code="")
+                | (Q(Exact(Length("province_code"), 6)) & Q(province_code__endswith="0000")),
+                name="address_province_code_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(city_code="")
+                | (
+                    Q(Exact(Length("city_code"), 6))
+                    & Q(city_code__endswith="00")
+                    & ~Q(city_code__endswith="0000")
+                    & ~Q(province_code="")
+                    & Q(city_code__startswith=Left("province_code", 2))
+                ),
+                name="address_city_code_in_province",
+            ),
+            models.CheckConstraint(
+                condition=Q(district_code="")
+                | (
+                    Q(Exact(Length("district_code"), 6))
+                    & ~Q(city_code="")
+                    & Q(district_code__startswith=Left("city_code", 4))
+                ),
+                name="address_district_code_in_city",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} {self.province}{self.city}{self.district}{self.detail}"

@@ -13,6 +13,7 @@ urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("buy/", views.buy_now, name="buy_now"),
     path("addresses/", views.addresses, name="addresses"),
+    path("divisions/", views.division_list, name="divisions"),
     path("addresses/<int:address_id>/", views.address_action, name="address_action"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),

@@ -6,16 +6,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from fenxiao.web.redirects import safe_next
 
 from . import cart as cart_service
-from . import fulfilment, orders, selectors
+from . import divisions, fulfilment, orders, selectors
 from .addresses import add_address, make_default_address
 from .checkout import place_order
 from .errors import TradeError
@@ -128,8 +129,12 @@ def _options(request) -> dict:
 def addresses(request: HttpRequest) -> HttpResponse:
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        add_address(consumer=request.user, **form.cleaned_data)
-        return redirect(safe_next(request, default=reverse("trade:addresses")))
+        try:
+            add_address(consumer=request.user, **form.cleaned_data)
+        except ValidationError as exc:  # the form checked the codes; this is the service's own check
+            form.add_error(None, exc)
+        else:
+            return redirect(safe_next(request, default=reverse("trade:addresses")))
     return render(
         request,
         "trade/addresses.html",
@@ -139,6 +144,23 @@ def addresses(request: HttpRequest) -> HttpResponse:
             "next": request.GET.get("next", ""),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def division_list(request: HttpRequest) -> JsonResponse:
+    """GB/T 2260 divisions for the address picker: the provinces, or the children of ``?parent=``.
+
+    Public, read-only reference data.  An unknown parent is a 404 with a message, nothing else.
+    """
+    parent = request.GET.get("parent", "").strip()
+    try:
+        found = divisions.children_of(parent) if parent else divisions.provinces()
+    except divisions.UnknownDivision as exc:
+        return JsonResponse({"error": exc.messages[0]}, status=404)
+    return JsonResponse(
+        {"parent": parent or None, "divisions": [{"code": d.code, "name": d.name} for d in found]}
     )
 
 

@@ -37,3 +37,15 @@ class BrandStaffFactory(factory.django.DjangoModelFactory):
     brand = factory.SubFactory(BrandFactory)
     user = factory.SubFactory(UserFactory)
     role = BrandRole.OWNER
+
+
+def sms_code_for(phone: str, purpose: str = "signup") -> str:
+    """Have a code sent to ``phone`` through the console provider (the test default) and read it
+    back from its outbox, as a consumer reads their SMS."""
+    from fenxiao.accounts.sms import console
+    from fenxiao.accounts.sms.codes import send_code
+
+    send_code(phone=phone, purpose=purpose, ip=None)
+    code = console.last_code(phone)
+    assert code is not None
+    return code

@@ -11,7 +11,7 @@ from fenxiao.accounts import services
 from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus, User
 from fenxiao.accounts.roles import BrandRole
 
-from .factories import DEFAULT_PASSWORD, BrandFactory, BrandStaffFactory, UserFactory
+from .factories import DEFAULT_PASSWORD, BrandFactory, BrandStaffFactory, UserFactory, sms_code_for
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[3]
@@ -20,7 +20,10 @@ STRONG = "Tea-leaf-2026!"
 
 @pytest.mark.parametrize(("field", "value"), [("phone", "13912345678"), ("email", "new@example.com")])
 def test_sign_up_with_phone_or_email_signs_in(client, field, value):
-    response = client.post("/accounts/signup/", {field: value, "password1": STRONG, "password2": STRONG})
+    code = {"sms_code": sms_code_for(value)} if field == "phone" else {}
+    response = client.post(
+        "/accounts/signup/", {field: value, **code, "password1": STRONG, "password2": STRONG}
+    )
     assert response.status_code == 302
     user = User.objects.get(**{field: value})
     assert user.check_password(STRONG)

@@ -19,6 +19,7 @@ from fenxiao.distribution import services, withdrawals
 from fenxiao.distribution.models import JoinMode, Withdrawal
 from fenxiao.trade import fulfilment
 from fenxiao.trade.models import Order
+from fenxiao.trade.tests.browser_journeys import pick_division, sms_code_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,20 +65,16 @@ def test_distributor_shares_consumer_buys_commission_withdrawn(live_server, brow
     expect(buyer).to_have_url(re.compile(rf"/shop/p/{sku.product_id}/$"))
     buyer.goto(f"{base}/accounts/signup/?next=/shop/p/{sku.product_id}/")
     buyer.fill("input[name=phone]", "13766668888")
+    buyer.fill("input[name=sms_code]", sms_code_in_browser(buyer, "13766668888"))
     buyer.fill("input[name=password1]", "Tea-leaf-2026!")
     buyer.fill("input[name=password2]", "Tea-leaf-2026!")
-    buyer.click("main button[type=submit]")
+    buyer.click("#submit-signup")
     buyer.click("label:has-text('250g')")
     buyer.click("#buy-now")
     buyer.click("#add-address")
-    for name, value in {
-        "name": "王五",
-        "phone": "13766668888",
-        "province": "浙江省",
-        "city": "杭州市",
-        "detail": "西溪路 8 号",
-    }.items():
+    for name, value in {"name": "王五", "phone": "13766668888", "detail": "西溪路 8 号"}.items():
         buyer.fill(f"input[name={name}]", value)
+    pick_division(buyer, "浙江省", "杭州市", "西湖区")
     buyer.click("main form button[type=submit]")
     expect(buyer.locator("#checkout-total")).to_have_text("¥110.00")  # the distributor's price
     buyer.click("#place-order")

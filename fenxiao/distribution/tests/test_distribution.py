@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fenxiao.accounts.roles import BrandRole
-from fenxiao.accounts.tests.factories import BrandFactory, BrandStaffFactory, UserFactory
+from fenxiao.accounts.tests.factories import BrandFactory, BrandStaffFactory, UserFactory, sms_code_for
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
@@ -148,7 +148,12 @@ def test_on_signup_mode_binds_only_new_signups(client, brand_setup):
     client.get(f"/s/{link.code}")
     client.post(
         "/accounts/signup/",
-        {"phone": "13712340000", "password1": "Tea-leaf-2026!", "password2": "Tea-leaf-2026!"},
+        {
+            "phone": "13712340000",
+            "sms_code": sms_code_for("13712340000"),
+            "password1": "Tea-leaf-2026!",
+            "password2": "Tea-leaf-2026!",
+        },
     )
     from fenxiao.accounts.models import User
 

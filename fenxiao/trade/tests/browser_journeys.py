@@ -26,6 +26,29 @@ def two_brand_goods():
     return tea, towel
 
 
+def sms_code_in_browser(page, phone: str) -> str:
+    """Tap "Send code" on a sign-up or SMS sign-in page (number already typed) and read the code
+    from the console provider's outbox, as the consumer reads their SMS."""
+    from fenxiao.accounts.sms import console
+
+    expect(page.locator("#send-sms-code[data-sms-ready=yes]")).to_have_count(1)
+    page.click("#send-sms-code")
+    expect(page.locator("#sms-status[data-sent=yes]")).to_have_count(1)
+    code = console.last_code(phone)
+    assert code is not None
+    return code
+
+
+def pick_division(page, province: str, city: str, district: str) -> None:
+    """Pick an address's divisions in the picker; each list fills after the one above is chosen."""
+    expect(page.locator("form[data-picker-ready=yes]")).to_have_count(1)
+    page.select_option("select[name=province_code]", label=province)
+    expect(page.locator("select[name=city_code] option", has_text=city)).to_have_count(1)
+    page.select_option("select[name=city_code]", label=city)
+    expect(page.locator("select[name=district_code] option", has_text=district)).to_have_count(1)
+    page.select_option("select[name=district_code]", label=district)
+
+
 def order_tea_and_two_towels(page, base: str, tea, towel) -> None:
     """A signed-in consumer's phone: tea into the cart, two towels through "buy now", a new
     address, the checkout total (¥186.00) checked, the order placed."""
@@ -41,8 +64,7 @@ def order_tea_and_two_towels(page, base: str, tea, towel) -> None:
     page.click("#add-address")
     page.fill("input[name=name]", "李四")
     page.fill("input[name=phone]", "13912345678")
-    page.fill("input[name=province]", "浙江省")
-    page.fill("input[name=city]", "杭州市")
+    pick_division(page, "浙江省", "杭州市", "西湖区")
     page.fill("input[name=detail]", "文一西路 1 号")
     page.click("main form button[type=submit]")
     expect(page.locator("#checkout-total")).to_have_text("¥186.00")

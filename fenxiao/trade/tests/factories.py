@@ -17,6 +17,9 @@ class AddressFactory(factory.django.DjangoModelFactory):
     province = "浙江省"
     city = "杭州市"
     district = "西湖区"
+    province_code = "330000"
+    city_code = "330100"
+    district_code = "330106"
     detail = "文三路 100 号"
     is_default = True
 

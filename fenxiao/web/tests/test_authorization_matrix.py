@@ -67,6 +67,8 @@ POLICIES: dict[str, str] = {
     "metrics": PUBLIC,  # loopback only (the test client is 127.0.0.1); see core/tests/test_observability
     "accounts/signin/": PUBLIC,
     "accounts/signup/": PUBLIC,
+    "accounts/signin/sms/": PUBLIC,
+    "accounts/sms/send/": PUBLIC,  # sends a code only within the per-number and per-IP limits
     "accounts/signout/": PUBLIC,  # signing out when not signed in just goes home
     "accounts/me/": SIGNED_IN,
     "accounts/me/privacy/": SIGNED_IN,
@@ -87,6 +89,7 @@ POLICIES: dict[str, str] = {
     "trade/cart/<int:item_id>/": OWNER,
     "trade/checkout/": SIGNED_IN,
     "trade/addresses/": SIGNED_IN,
+    "trade/divisions/": PUBLIC,  # GB/T 2260 reference data for the address picker
     "trade/addresses/<int:address_id>/": OWNER,
     "trade/orders/": SIGNED_IN,
     "trade/orders/<int:order_id>/": OWNER,

@@ -30,14 +30,22 @@ def _post(client: Client, url: str, fields: dict) -> int:
 
 
 @FUZZ
-@given(phone=maybe_text, email=maybe_text, password1=maybe_text, password2=maybe_text, name=maybe_text)
-def test_sign_up(phone, email, password1, password2, name):
+@given(
+    phone=maybe_text,
+    sms_code=maybe_text,
+    email=maybe_text,
+    password1=maybe_text,
+    password2=maybe_text,
+    name=maybe_text,
+)
+def test_sign_up(phone, sms_code, email, password1, password2, name):
     before = User.objects.count()
     status = _post(
         Client(),
         "/accounts/signup/",
         {
             "phone": phone,
+            "sms_code": sms_code,
             "email": email,
             "password1": password1,
             "password2": password2,
@@ -55,6 +63,21 @@ def test_sign_in(identifier, password):
     assert status in (200, 400, 429)
 
 
+@FUZZ
+@given(phone=maybe_text, purpose=maybe_text, code=maybe_text)
+def test_sms_send_and_sign_in(phone, purpose, code):
+    """A code is sent only to a well-formed number; the SMS sign-in signs nobody in by guessing."""
+    client = Client()
+    status = client.post(
+        "/accounts/sms/send/",
+        {k: v for k, v in {"phone": phone, "purpose": purpose}.items() if v is not None},
+        HTTP_ACCEPT="application/json",
+    ).status_code
+    assert status in (200, 400, 429)
+    status = _post(client, "/accounts/signin/sms/", {"phone": phone, "sms_code": code})
+    assert status in (200, 400)
+
+
 @pytest.fixture
 def consumer_client():
     client = Client()
@@ -64,7 +87,17 @@ def consumer_client():
 
 
 @FUZZ
-@given(fields=st.fixed_dictionaries({k: maybe_text for k in ("name", "phone", "province", "city", "detail")}))
+@given(
+    fields=st.fixed_dictionaries(
+        {
+            **{k: maybe_text for k in ("name", "phone", "detail")},
+            **{
+                k: st.one_of(maybe_text, st.sampled_from(["330000", "330100", "330106", "110000", "999999"]))
+                for k in ("province_code", "city_code", "district_code")
+            },
+        }
+    )
+)
 def test_address_form(consumer_client, fields):
     client, user = consumer_client
     before = Address.objects.filter(consumer=user).count()
