@@ -42,7 +42,9 @@ def question_formset(data, fields: list[dict]) -> BaseQuestionFormSet:
         {"label": f.get("label", ""), "type": f.get("type", "text"), "required": bool(f.get("required"))}
         for f in fields
     ]
-    return QuestionFormSet(data, initial=initial, prefix="q")
+    if data is not None:  # posted rows stand on their own: none is skipped as "unchanged"
+        return QuestionFormSet(data, prefix="q")
+    return QuestionFormSet(initial=initial, prefix="q")
 
 
 def questions_of(formset: BaseQuestionFormSet) -> list[dict]:
