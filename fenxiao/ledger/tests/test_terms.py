@@ -47,3 +47,16 @@ def test_trial_balance_reads_in_chinese(client):
     body = client.get("/platform/ledger/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "收到付款" in body and "payment_received" not in body and "复式记账" in body
     assert "负数：代消费者暂存的订单货款" in body
+
+
+@pytest.mark.django_db
+def test_payout_runs_read_in_yuan_and_percent(client):
+    from fenxiao.ledger.models import PayoutRun
+
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    page = client.get("/platform/finance/payouts/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "最低打款金额（元）" in page and "未结售后保留比例（%）" in page and "基点" not in page
+    run = PayoutRun.objects.create(created_by=staff, minimum=10000, reserve_bps=1250)
+    page = client.get(f"/platform/finance/payouts/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "¥100.00" in page and "12.5%" in page and "未结售后保留比例（%）" in page
