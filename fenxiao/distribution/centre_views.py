@@ -209,7 +209,7 @@ def micro_store(request: HttpRequest, code: str) -> HttpResponse:
     decoration, sections = selectors.store_decoration(link.distributor_id)
     featured = selectors.featured_ids(decoration)
     items = [
-        {"product": product, "price": prices[pk], "featured": pk in featured}
+        {"product": product, "price": prices[pk], "featured": pk in featured, "cover": _cover(product)}
         for pk, product in products.items()
     ]
     return render(
@@ -224,6 +224,14 @@ def micro_store(request: HttpRequest, code: str) -> HttpResponse:
             "sections": sections,
         },
     )
+
+
+def _cover(product) -> str:
+    """The URL of the product's first picture (its thumbnail), or ""."""
+    images = list(product.images.all())
+    if not images:
+        return ""
+    return (images[0].thumbnail or images[0].image).url
 
 
 @login_required

@@ -188,6 +188,7 @@ def micro_store_items(*, distributor_id: int, brand_id: int) -> list[Sku]:
             product__status=ProductStatus.ON_SALE,
         )
         .select_related("product__brand")
+        .prefetch_related("product__images")
         .order_by("product_id", "id")
     )
 

@@ -244,6 +244,7 @@ def test_decoration_shows_on_the_micro_store(client, market):
     store = client.get(f"/m/{link.code}/").content.decode()
     assert "春茶上新" in store and "关于我" in store and decoration.banner.url in store
     assert store.index("茶杯") < store.index("绿茶")  # the featured one first
+    assert "tile-blank" in store  # goods without a picture keep their place
 
 
 def test_decoration_refuses_goods_not_picked_and_bad_sections(client, market):
