@@ -18,3 +18,12 @@ def entry_kind(kind: str) -> str:
 def balance_note(account) -> str:
     """The meaning of a ledger account's balance (an object with ``code`` and ``balance``)."""
     return terms.balance_note(account.code, account.balance)
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    """An audit record's action; a ledger posting (``ledger.<kind>``) also named in words."""
+    action = str(action)
+    if not action.startswith("ledger."):
+        return action
+    return f"{terms.entry_kind_label(action.removeprefix('ledger.'))} ({action})"

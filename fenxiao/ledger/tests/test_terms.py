@@ -60,3 +60,14 @@ def test_payout_runs_read_in_yuan_and_percent(client):
     run = PayoutRun.objects.create(created_by=staff, minimum=10000, reserve_bps=1250)
     page = client.get(f"/platform/finance/payouts/{run.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "¥100.00" in page and "12.5%" in page and "未结售后保留比例（%）" in page
+
+
+@pytest.mark.django_db
+def test_the_audit_log_names_ledger_postings(client):
+    from fenxiao.core import audit
+    from fenxiao.core.models import AuditCategory
+
+    audit.record(AuditCategory.MONEY, "ledger.order_settled")
+    client.force_login(UserFactory(is_staff=True))
+    body = client.get("/platform/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "订单结算 (ledger.order_settled)" in body
