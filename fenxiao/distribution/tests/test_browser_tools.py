@@ -61,6 +61,7 @@ def test_distributor_copies_a_material_and_saves_a_poster(live_server, phone_con
     page.click("text=货源市场")
     card = page.locator(".market-card", has_text="高山云雾绿茶")
     expect(card.locator(".earn")).to_have_text("赚 ¥13.20")  # 12% of the distributor's ¥110.00
+    _docs_copy(save_screenshot(page, "distributor-market.png", full_page=False))
     page.click("text=返回分销中心")
     page.click("text=素材库")
     item = page.locator(".material", has_text="春茶节")
