@@ -7,6 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .programs import APPLICATION_ANSWER_TYPES
+
 ANSWER_TYPES = [
     ("text", _("Short text")),
     ("long", _("Long text")),
@@ -14,6 +16,7 @@ ANSWER_TYPES = [
     ("number", _("Number")),
 ]
 MAX_QUESTIONS = 10
+assert {value for value, _label in ANSWER_TYPES} == APPLICATION_ANSWER_TYPES
 
 
 class QuestionForm(forms.Form):

@@ -299,6 +299,8 @@ def test_application_questions_are_edited_as_rows(client, market):
     data.update({"q-1-label": "手机", "q-1-type": "sql"})
     assert client.post(url, data).status_code == 400
     assert DistributionProgram.objects.get(pk=program.pk).application_fields[1]["type"] == "phone"
+    with pytest.raises(Exception, match="Application fields"):
+        services.update_program(actor=owner, application_fields=[{"label": "x", "type": "file"}])
     applicant = UserFactory()
     services.become_distributor(user=applicant, store_name="新店")
     client.force_login(applicant)
