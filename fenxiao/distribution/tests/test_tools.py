@@ -306,3 +306,14 @@ def test_application_questions_are_edited_as_rows(client, market):
     client.force_login(applicant)
     centre = client.get("/d/").content.decode()
     assert 'name="answer:手机" placeholder="手机" aria-label="手机" type="tel"' in centre
+
+
+def test_the_brand_reads_the_applicants_answers(client, market):
+    owner = BrandStaffFactory(brand=market["brand"], role=BrandRole.OWNER)
+    program_of(market["brand"], application_fields=[{"label": "微信号", "type": "text", "required": True}])
+    applicant = UserFactory()
+    services.become_distributor(user=applicant, store_name="新店")
+    services.apply_to_brand(user=applicant, brand=market["brand"], answers={"微信号": "tea_lover_88"})
+    client.force_login(owner.user)
+    body = client.get(f"/console/b/{market['brand'].pk}/distribution/distributors/").content.decode()
+    assert "<dt>微信号</dt><dd>tea_lover_88</dd>" in body
