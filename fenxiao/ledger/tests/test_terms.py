@@ -71,3 +71,19 @@ def test_the_audit_log_names_ledger_postings(client):
     client.force_login(UserFactory(is_staff=True))
     body = client.get("/platform/audit/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "订单结算 (ledger.order_settled)" in body
+
+
+@pytest.mark.django_db
+def test_a_negative_closing_balance_is_explained(client):
+    from fenxiao.accounts.roles import BrandRole
+    from fenxiao.accounts.tests.factories import BrandStaffFactory
+    from fenxiao.ledger.tests.factories import statement
+
+    owner = BrandStaffFactory(role=BrandRole.OWNER)
+    owed = statement(owner.brand, refunds=500, closing=-500)
+    fine = statement(owner.brand, start=owed.period_end, gross=800, settled=800, closing=800)
+    client.force_login(owner.user)
+    url = f"/console/b/{owner.brand_id}/finance/statements/"
+    body = client.get(f"{url}{owed.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "低于零表示品牌欠平台款项" in body and "¥-5.00" in body
+    assert "negative-balance" not in client.get(f"{url}{fine.pk}/").content.decode()
