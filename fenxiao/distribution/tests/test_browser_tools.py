@@ -1,5 +1,5 @@
-"""The distributor's tools on a 390×844 phone in zh-Hans (Debian's Chromium): the brand has put a
-material in its library; the distributor opens the material library, copies the text in one tap
+"""The distributor's tools on a 390×844 phone in zh-Hans (Debian's Chromium): the brand puts a
+material (copy and a picture) in its library from its console; the distributor opens the material library, copies the text in one tap
 (read back from the clipboard) and saves its picture, then on the share page previews the
 product poster and saves it (a real PNG download).
 
@@ -17,11 +17,13 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from conftest import save_screenshot, sign_in
+from fenxiao.accounts.roles import BrandRole
+from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.aftersales.tests.factories import photo
 from fenxiao.catalog.models import ProductImage
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.distribution import services
-from fenxiao.distribution.models import Material, MaterialImage
+from fenxiao.distribution.models import Material
 
 from .factories import distributor_of, program_of
 
@@ -35,7 +37,9 @@ def _docs_copy(path: Path) -> None:
         shutil.copy(path, DOCS_IMG / path.name)
 
 
-def test_distributor_copies_a_material_and_saves_a_poster(live_server, phone_context):
+def test_brand_adds_a_material_distributor_copies_it_and_saves_a_poster(
+    live_server, browser, phone_context, tmp_path
+):
     base = live_server.url
     sku = SkuFactory(
         product=ProductFactory(title="高山云雾绿茶", brand__name="山野茶社"),
@@ -51,9 +55,23 @@ def test_distributor_copies_a_material_and_saves_a_poster(live_server, phone_con
     member = distributor_of(sku.brand)
     services.set_store_price(distributor=member.distributor, sku_id=sku.pk, price=11000)
     copy = "明前高山绿茶上新，一杯回甘，点我链接下单"
-    material = Material.objects.create(brand=sku.brand, product=sku.product, campaign="春茶节", text=copy)
-    picture = MaterialImage(material=material)
-    picture.image.save("spring.png", ContentFile(photo(color="olive").read()), save=True)
+
+    # The brand puts the material in its library from its console.
+    owner = BrandStaffFactory(brand=sku.brand, role=BrandRole.OWNER)
+    console_context = browser.new_context(locale="zh-CN")
+    console = console_context.new_page()
+    sign_in(console, base, owner.user, f"/console/b/{sku.brand_id}/distribution/materials/")
+    console.select_option("select[name=product]", str(sku.product_id))
+    console.fill("input[name=campaign]", "春茶节")
+    console.fill("textarea[name=text]", copy)
+    picture = tmp_path / "spring.png"
+    picture.write_bytes(photo(color="olive").read())
+    console.set_input_files("input[name=images]", str(picture))
+    console.get_by_role("button", name="保存").click()
+    expect(console.locator(".msg-success")).to_have_text("素材已保存。")
+    expect(console.locator(".material-row")).to_contain_text("春茶节")
+    console_context.close()
+    assert Material.objects.get().images.count() == 1
 
     phone_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = phone_context.new_page()
