@@ -1,7 +1,7 @@
 """The distributor's tools on a 390×844 phone in zh-Hans (Debian's Chromium): the brand puts a
-material (copy and a picture) in its library from its console; the distributor opens the material library, copies the text in one tap
-(read back from the clipboard) and saves its picture, then on the share page previews the
-product poster and saves it (a real PNG download).
+material (copy and a picture) in its library from its console; the distributor opens the
+material library, copies the text in one tap (read back from the clipboard) and saves its
+picture, then on the share page previews the product poster and saves it (a real PNG download).
 
 Screenshots go to test-artifacts/; with ``FENXIAO_SCREENSHOTS=1`` (or ``FENXIAO_UPDATE_DOCS_IMG=1``)
 they are also copied into docs/img/."""
