@@ -3,16 +3,17 @@ store, customers, orders and earnings."""
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fenxiao.accounts import selectors as accounts_selectors
-from fenxiao.catalog import selectors as catalog_selectors
 from fenxiao.core.money import MoneyFormatError, parse_yuan
 from fenxiao.trade import selectors as trade_selectors
 
@@ -96,10 +97,27 @@ def market(request: HttpRequest, brand_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Your store prices are saved."))
         return redirect("distribution:market", brand_id)
-    products = catalog_selectors.distributable_products(membership.brand_id)
-    mine = selectors.store_prices(request.user, brand_id)
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in selectors.MARKET_SORTS else ""
+    try:
+        min_rate = max(0, min(10000, int(request.GET.get("min_rate") or 0)))
+    except ValueError:
+        min_rate = 0
+    picked_only = request.GET.get("picked") == "1"
+    cards = selectors.market_cards(
+        request.user, brand_id, sort=sort, min_rate_bps=min_rate, picked_only=picked_only
+    )
     return render(
-        request, "distribution/market.html", {"membership": membership, "products": products, "mine": mine}
+        request,
+        "distribution/market.html",
+        {
+            "membership": membership,
+            "cards": cards,
+            "sort": sort,
+            "min_rate": min_rate,
+            "picked_only": picked_only,
+            "rate_choices": (0, 500, 1000, 2000),
+        },
     )
 
 
@@ -119,17 +137,24 @@ def share(request: HttpRequest, brand_id: int) -> HttpResponse:
         if services.program_for(brand_id).level2_enabled
         else None
     )
+    base = request.build_absolute_uri("/").rstrip("/")
     return render(
         request,
         "distribution/share.html",
         {
             "membership": membership,
             "store_link": store_link,
+            "store_qr": qr_svg(f"{base}/s/{store_link.code}"),
             "product_links": product_links,
             "invite_link": invite_link,
-            "base": request.build_absolute_uri("/").rstrip("/"),
+            "base": base,
         },
     )
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code of ``url`` (segno escapes nothing the URL could carry: it draws paths)."""
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, border=2))  # noqa: S308
 
 
 @login_required
@@ -150,7 +175,7 @@ def customers(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def orders(request: HttpRequest) -> HttpResponse:
-    mine = trade_selectors.distributor_orders(request.user)
+    mine = selectors.distributor_earnings(request.user)
     return render(request, "distribution/orders.html", {"orders": mine})
 
 
@@ -181,12 +206,32 @@ def micro_store(request: HttpRequest, code: str) -> HttpResponse:
     picked = selectors.micro_store_items(distributor_id=link.distributor_id, brand_id=link.brand_id)
     prices = trade_selectors.visitor_lowest_prices(request, picked)
     products = {sku.product_id: sku.product for sku in picked}
-    items = [{"product": product, "price": prices[pk]} for pk, product in products.items()]
+    decoration, sections = selectors.store_decoration(link.distributor_id)
+    featured = selectors.featured_ids(decoration)
+    items = [
+        {"product": product, "price": prices[pk], "featured": pk in featured, "cover": _cover(product)}
+        for pk, product in products.items()
+    ]
     return render(
         request,
         "distribution/micro_store.html",
-        {"link": link, "profile": getattr(link.distributor, "distributor", None), "items": items},
+        {
+            "link": link,
+            "profile": getattr(link.distributor, "distributor", None),
+            "items": [i for i in items if not i["featured"]],
+            "featured": [i for i in items if i["featured"]],
+            "decoration": decoration,
+            "sections": sections,
+        },
     )
+
+
+def _cover(product) -> str:
+    """The URL of the product's first picture (its thumbnail), or ""."""
+    images = list(product.images.all())
+    if not images:
+        return ""
+    return (images[0].thumbnail or images[0].image).url
 
 
 @login_required

@@ -74,6 +74,37 @@ def level2_amount(*, base: int, level1: int, rate_bps: int) -> int:
     return min(apply_bps(base, rate_bps), base - level1)
 
 
+def distributor_rate(program: DistributionProgram, *, distributor_id: int) -> int:
+    """The distributor's level-1 rate at the program's brand: its level's rate, else the program's."""
+    tier = (
+        DistributorMembership.objects.filter(brand_id=program.brand_id, distributor_id=distributor_id)
+        .values_list("level__rate_bps", flat=True)
+        .first()
+    )
+    return program.level1_bps if tier is None else tier
+
+
+def estimate_level1(
+    *, brand_id: int, distributor_id: int, prices: dict[int, tuple[int, int]]
+) -> dict[int, LinePart]:
+    """What the distributor would earn at level 1 on one unit of each SKU, by the rule
+    :func:`record_commissions` applies when paid: ``prices`` is {SKU id: (product id, price)};
+    returns {SKU id: LinePart} (``line_id`` the SKU id).  An estimate: discounts paid by the
+    customer lower the base."""
+    program = program_for(brand_id)
+    overrides = dict(
+        ProductCommissionRate.objects.filter(
+            product_id__in={product_id for product_id, _price in prices.values()}
+        ).values_list("product_id", "level1_bps")
+    )
+    default = distributor_rate(program, distributor_id=distributor_id)
+    result = {}
+    for sku_id, (product_id, price) in prices.items():
+        rate = overrides.get(product_id, default)
+        result[sku_id] = LinePart(sku_id, price, rate, apply_bps(price, rate))
+    return result
+
+
 def record_commissions(order) -> None:
     """The order became paid: its commissions, pending (idempotent per order and level)."""
     if order.distributor_id is None:
@@ -86,13 +117,10 @@ def record_commissions(order) -> None:
         ).values_list("product_id", "level1_bps")
     )
     base = sum(line.paid_amount for line in lines)
-    tier = (
-        DistributorMembership.objects.filter(brand_id=order.brand_id, distributor_id=order.distributor_id)
-        .values_list("level__rate_bps", flat=True)
-        .first()
-    )
     parts = level1_parts(
-        lines, overrides=overrides, default_rate=program.level1_bps if tier is None else tier
+        lines,
+        overrides=overrides,
+        default_rate=distributor_rate(program, distributor_id=order.distributor_id),
     )
     level1 = sum(p.amount for p in parts)
     rates = {p.rate_bps for p in parts}

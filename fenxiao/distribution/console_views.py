@@ -17,6 +17,7 @@ from fenxiao.accounts.roles import Perm
 from fenxiao.core.form_fields import PercentField, YuanField
 
 from . import selectors, services, withdrawals
+from .application_form import question_formset, questions_of
 from .models import DistributionProgram, DistributorMembership, Withdrawal
 
 
@@ -39,12 +40,7 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = DistributionProgram
-        fields = sorted(services.PROGRAM_FIELDS)
-        help_texts = {
-            "application_fields": gettext_lazy(
-                'Questions for applicants, e.g. [{"label": "微信号", "required": true}]'
-            ),
-        }
+        fields = sorted(services.PROGRAM_FIELDS - {"application_fields"})
 
     def clean(self) -> dict:
         data = super().clean()
@@ -60,11 +56,15 @@ def _messages_of(exc: Exception) -> str:
 
 @brand_console(Perm.DISTRIBUTION_MANAGE)
 def program(request: HttpRequest, brand_id: int) -> HttpResponse:
-    form = ProgramForm(request.POST or None, instance=services.program_for(brand_id))
-    if request.method == "POST" and form.is_valid():
+    current = services.program_for(brand_id)
+    form = ProgramForm(request.POST or None, instance=current)
+    questions = question_formset(request.POST or None, current.application_fields)
+    if request.method == "POST" and form.is_valid() and questions.is_valid():
         try:
             services.update_program(
-                actor=request.brand_staff, **{k: form.cleaned_data[k] for k in form.Meta.fields}
+                actor=request.brand_staff,
+                application_fields=questions_of(questions),
+                **{k: form.cleaned_data[k] for k in form.Meta.fields},
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -72,11 +72,12 @@ def program(request: HttpRequest, brand_id: int) -> HttpResponse:
             messages.success(request, _("Program saved."))
             return redirect("console:distribution_program", brand_id)
     levels = selectors.brand_levels(brand_id)
+    invalid = bool(form.errors) or (request.method == "POST" and not questions.is_valid())
     return render(
         request,
         "distribution/console/program.html",
-        {"brand": request.brand, "form": form, "levels": levels},
-        status=400 if form.errors else 200,
+        {"brand": request.brand, "form": form, "questions": questions, "levels": levels},
+        status=400 if invalid else 200,
     )
 
 

@@ -364,3 +364,70 @@ class Withdrawal(models.Model):
     @property
     def reference(self) -> str:
         return f"withdrawal:{self.pk}"
+
+
+class Material(models.Model):
+    """A piece of the brand's material library: copy text and pictures, about one product or a
+    campaign, that the brand's distributors copy and save to post in their own feeds."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="materials")
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
+    campaign = models.CharField(_("campaign"), max_length=60, blank=True)
+    text = models.TextField(_("copy text"), max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+
+    def __str__(self) -> str:
+        return self.text[:30]
+
+
+class MaterialImage(models.Model):
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("picture"), upload_to="materials/")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("material picture")
+        verbose_name_plural = _("material pictures")
+
+    def __str__(self) -> str:
+        return f"{self.material_id}#{self.position}"
+
+
+class StoreDecoration(models.Model):
+    """How a distributor dresses its micro-store: a banner with a headline and featured goods
+    (shown first on each brand's micro-store), beside its text sections (``StoreSection``)."""
+
+    distributor = models.OneToOneField(User, on_delete=models.CASCADE, related_name="store_decoration")
+    banner = models.ImageField(_("banner"), upload_to="distributors/banners/", blank=True)
+    headline = models.CharField(_("headline"), max_length=60, blank=True)
+    featured = models.ManyToManyField(Product, blank=True, related_name="+", verbose_name=_("featured goods"))
+
+    class Meta:
+        verbose_name = _("store decoration")
+        verbose_name_plural = _("store decorations")
+
+    def __str__(self) -> str:
+        return f"decoration of {self.distributor_id}"
+
+
+class StoreSection(models.Model):
+    distributor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="store_sections")
+    title = models.CharField(_("title"), max_length=60)
+    body = models.TextField(_("text"), max_length=500)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("store section")
+        verbose_name_plural = _("store sections")
+
+    def __str__(self) -> str:
+        return self.title

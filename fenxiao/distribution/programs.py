@@ -39,6 +39,8 @@ PROGRAM_FIELDS = {
     "min_withdrawal",
     "withdrawal_fee_bps",
 }
+# The answer types of an application question (``application_form.ANSWER_TYPES`` names them).
+APPLICATION_ANSWER_TYPES = frozenset({"text", "long", "phone", "number"})
 
 
 def program_for(brand: Brand | int) -> DistributionProgram:
@@ -70,7 +72,10 @@ def update_program(*, actor: BrandStaff, **fields) -> DistributionProgram:
     for name, value in fields.items():
         setattr(program, name, value)
     fields_ok = isinstance(program.application_fields, list) and all(
-        isinstance(f, dict) and str(f.get("label", "")).strip() for f in program.application_fields
+        isinstance(f, dict)
+        and str(f.get("label", "")).strip()
+        and f.get("type", "text") in APPLICATION_ANSWER_TYPES
+        for f in program.application_fields
     )
     if not fields_ok:
         raise ValidationError(_('Application fields are a list of {"label": …, "required": true/false}.'))

@@ -19,8 +19,11 @@ from .models import (
     DistributorMembership,
     DistributorNotice,
     LinkKind,
+    Material,
     MembershipStatus,
     ShareLink,
+    StoreDecoration,
+    StoreSection,
     StoreSkuPrice,
     Withdrawal,
 )
@@ -107,13 +110,50 @@ def distributor_customers(distributor: User, *, limit: int = 200) -> QuerySet[Cu
     )
 
 
-def distributor_invitees(inviter: User) -> QuerySet[DistributorMembership]:
-    """Memberships (at any brand) of the distributors ``inviter`` invited."""
-    return (
+def distributor_invitees(inviter: User) -> list[DistributorMembership]:
+    """Memberships (at any brand) of the distributors ``inviter`` invited (its team), each with
+    ``sales`` (the paid goods of the invitee's orders at that brand, net of refunds) and ``earned``
+    (the inviter's level-2 commission on them, net of refunds), in fen."""
+    rows = list(
         DistributorMembership.objects.filter(inviter=inviter)
         .select_related("distributor__distributor", "brand")
         .order_by("-id")
     )
+    if not rows:
+        return rows
+    own = Commission.objects.filter(level=1, distributor_id__in={m.distributor_id for m in rows})
+    sales = {
+        (r["distributor_id"], r["order__brand_id"]): r["n"]
+        for r in own.values("distributor_id", "order__brand_id").annotate(n=Sum("base_amount")).order_by()
+    }
+    mine = Commission.objects.filter(level=2, distributor=inviter)
+    earned = {
+        (r["order__distributor_id"], r["order__brand_id"]): r["n"]
+        for r in mine.values("order__distributor_id", "order__brand_id")
+        .annotate(n=Sum(F("amount") - F("reversed_amount")))
+        .order_by()
+    }
+    for m in rows:
+        m.sales = sales.get((m.distributor_id, m.brand_id), 0)
+        m.earned = earned.get((m.distributor_id, m.brand_id), 0)
+    return rows
+
+
+def distributor_earnings(distributor: User, *, limit: int = 100) -> list:
+    """Orders attributed to the distributor, or earning it a level-2 commission, newest first:
+    each with ``mine`` (its commissions on the order) and ``lines`` (the products bought)."""
+    from fenxiao.trade.models import Order
+
+    orders = list(
+        Order.objects.filter(Q(distributor=distributor) | Q(commissions__distributor=distributor))
+        .distinct()
+        .select_related("brand", "consumer")
+        .prefetch_related("lines", "commissions")
+        .order_by("-id")[:limit]
+    )
+    for order in orders:
+        order.mine = [c for c in order.commissions.all() if c.distributor_id == distributor.pk]
+    return orders
 
 
 # ---- public: share links and micro-stores ---------------------------------------------------
@@ -148,6 +188,7 @@ def micro_store_items(*, distributor_id: int, brand_id: int) -> list[Sku]:
             product__status=ProductStatus.ON_SALE,
         )
         .select_related("product__brand")
+        .prefetch_related("product__images")
         .order_by("product_id", "id")
     )
 
@@ -243,3 +284,105 @@ def brand_commissions(
     if distributor_id is not None:
         commissions = commissions.filter(distributor_id=distributor_id)
     return commissions
+
+
+# ---- distributor tools: the supply market's cards, materials, the decorated store -------------
+
+MARKET_SORTS = ("", "earn", "rate")
+
+
+def market_cards(
+    distributor: User, brand_id: int, *, sort: str = "", min_rate_bps: int = 0, picked_only: bool = False
+) -> list[dict]:
+    """The brand's goods open to distributors as cards: ``product``, ``cover`` (first picture's
+    thumbnail URL or ""), ``band`` (lowest and highest allowed price), ``suggested`` (the lowest
+    retail price), ``skus`` (each with ``sku``, ``mine`` — the distributor's price or None — and
+    ``earn``), ``earn`` (the most one unit earns at the distributor's prices, else at retail) and
+    ``rate_bps``.  ``sort`` "earn" or "rate" puts the best first; ``min_rate_bps`` and
+    ``picked_only`` filter."""
+    from fenxiao.catalog.selectors import distributable_products
+
+    from .commission import estimate_level1
+
+    products = list(distributable_products(brand_id).prefetch_related("images").order_by("-id"))
+    mine = store_prices(distributor, brand_id)
+    prices = {
+        sku.pk: (product.pk, mine.get(sku.pk, sku.retail_price))
+        for product in products
+        for sku in product.skus.all()
+        if sku.is_active
+    }
+    estimates = estimate_level1(brand_id=brand_id, distributor_id=distributor.pk, prices=prices)
+    cards = []
+    for product in products:
+        skus = [s for s in product.skus.all() if s.is_active]
+        if not skus:
+            continue
+        images = list(product.images.all())
+        cover = images[0].thumbnail or images[0].image if images else None
+        rows = [{"sku": s, "mine": mine.get(s.pk), "earn": estimates[s.pk].amount} for s in skus]
+        card = {
+            "product": product,
+            "cover": cover.url if cover else "",
+            "band": (min(s.price_min for s in skus), max(s.price_max for s in skus)),
+            "suggested": min(s.retail_price for s in skus),
+            "skus": rows,
+            "earn": max(r["earn"] for r in rows),
+            "rate_bps": max(estimates[s.pk].rate_bps for s in skus),
+            "picked": any(r["mine"] is not None for r in rows),
+        }
+        if card["rate_bps"] >= min_rate_bps and (card["picked"] or not picked_only):
+            cards.append(card)
+    if sort in ("earn", "rate"):
+        key = "earn" if sort == "earn" else "rate_bps"
+        cards.sort(key=lambda c: (c[key], c["earn"]), reverse=True)
+    return cards
+
+
+def carried_brand_ids(distributor: User) -> list[int]:
+    """The brands the distributor is an approved distributor of."""
+    return list(
+        DistributorMembership.objects.filter(
+            distributor=distributor, status=MembershipStatus.APPROVED
+        ).values_list("brand_id", flat=True)
+    )
+
+
+def distributor_materials(distributor: User, *, brand_id: int | None = None) -> QuerySet[Material]:
+    """Materials of the brands the distributor carries (optionally one of them), newest first."""
+    brands = carried_brand_ids(distributor)
+    if brand_id is not None:
+        brands = [b for b in brands if b == brand_id]
+    return (
+        Material.objects.filter(brand_id__in=brands)
+        .select_related("brand", "product")
+        .prefetch_related("images")[:100]
+    )
+
+
+def brand_materials(brand_id: int) -> QuerySet[Material]:
+    return Material.objects.filter(brand_id=brand_id).select_related("product").prefetch_related("images")
+
+
+def brand_material(brand_id: int, material_id: int) -> Material | None:
+    return brand_materials(brand_id).filter(pk=material_id).first()
+
+
+def store_decoration(distributor_id: int) -> tuple[StoreDecoration | None, list[StoreSection]]:
+    """The distributor's decoration (or None) and its sections, in order."""
+    decoration = StoreDecoration.objects.filter(distributor_id=distributor_id).first()
+    return decoration, list(StoreSection.objects.filter(distributor_id=distributor_id))
+
+
+def featured_ids(decoration: StoreDecoration | None) -> set[int]:
+    return set(decoration.featured.values_list("pk", flat=True)) if decoration else set()
+
+
+def picked_products_all(distributor: User) -> list[Product]:
+    """Every product the distributor picked, at any brand, by brand then title."""
+    return list(
+        Product.objects.filter(skus__store_prices__distributor=distributor)
+        .distinct()
+        .select_related("brand")
+        .order_by("brand__name", "title")
+    )

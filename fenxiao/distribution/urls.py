@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import centre_views, views
+from . import centre_views, tools_views, views
 
 app_name = "distribution"
 
@@ -16,5 +16,7 @@ urlpatterns = [
     path("d/withdraw/<int:brand_id>/", centre_views.withdraw, name="withdraw"),
     path("d/invitees/", centre_views.invitees, name="invitees"),
     path("d/store/", centre_views.store_settings, name="store_settings"),
+    path("d/store/decorate/", tools_views.decorate, name="decorate"),
+    path("d/materials/", tools_views.material_library, name="materials"),
     path("m/<str:code>/", centre_views.micro_store, name="micro_store"),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import BrandStatement
+from .terms import entry_kind_label
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -51,7 +52,7 @@ def rows(statement: BrandStatement) -> list[list]:
         table.append(
             [
                 timezone.localtime(line.posted_at).strftime("%Y-%m-%d %H:%M:%S"),
-                line.kind,
+                entry_kind_label(line.kind),
                 line.reference,
                 _yuan(line.gross),
                 _yuan(line.platform_fee),

@@ -3,13 +3,17 @@ settlement statements and the brand payout runs (maker–checker)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from fenxiao.core.form_fields import PercentField, YuanField
 
 from . import exports, payouts, selectors
 
@@ -34,23 +38,41 @@ def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
     return render(request, "ledger/statement.html", {"statement": statement, "platform": True})
 
 
+class PayoutRunForm(forms.Form):
+    """A payout run in a person's units: the minimum in yuan, the reserve in percent (stored as
+    fen and basis points)."""
+
+    minimum = YuanField(label=gettext_lazy("Minimum payout (¥)"), required=False)
+    reserve = PercentField(label=gettext_lazy("Reserve on open after-sales (%)"), required=False)
+
+
 @staff_member_required
 def payout_runs(request: HttpRequest) -> HttpResponse:
     """The runs, and (POST) a new run made by the signed-in staff member (the maker)."""
     if request.method == "POST":
+        form = PayoutRunForm(request.POST)
         try:
-            minimum = int(request.POST.get("minimum") or payouts.default_minimum())
-            reserve_bps = int(request.POST.get("reserve_bps") or payouts.default_reserve_bps())
-            run = payouts.create_run(maker=request.user, minimum=minimum, reserve_bps=reserve_bps)
-        except (ValueError, ValidationError) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [_("Enter whole numbers.")])))
+            if not form.is_valid():
+                raise ValidationError(
+                    [f"{form.fields[k].label}: {e}" for k, v in form.errors.items() for e in v]
+                )
+            run = payouts.create_run(
+                maker=request.user,
+                minimum=form.cleaned_data["minimum"] or payouts.default_minimum(),
+                reserve_bps=form.cleaned_data["reserve"]
+                if form.cleaned_data["reserve"] is not None
+                else payouts.default_reserve_bps(),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Payout run made: another staff member must approve it."))
             return redirect("finance:payout_run", run.pk)
     context = {
         "runs": selectors.payout_runs()[:100],
-        "minimum": payouts.default_minimum(),
-        "reserve_bps": payouts.default_reserve_bps(),
+        "form": PayoutRunForm(
+            initial={"minimum": payouts.default_minimum(), "reserve": payouts.default_reserve_bps()}
+        ),
     }
     return render(
         request, "ledger/payout_runs.html", context, status=400 if request.method == "POST" else 200

@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from . import selectors
+from .terms import SIGN_CONVENTION
 
 
 @staff_member_required
@@ -16,5 +17,6 @@ def trial_balance(request: HttpRequest) -> HttpResponse:
             "total": selectors.trial_balance(),
             "consistent": selectors.balances_match_lines(),
             "entries": selectors.JournalEntry.objects.prefetch_related("lines__account")[:50],
+            "sign_convention": SIGN_CONVENTION,
         },
     )

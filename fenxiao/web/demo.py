@@ -387,6 +387,7 @@ STEPS: list[Callable[[DemoContext, Callable[[str], None]], None]] = [
     seed_people,
     seed_orders,
     seed_distribution,
+    _app_step("fenxiao.distribution.demo", "seed_distributor_tools"),
     _app_step("fenxiao.crm.demo", "seed_members"),
     _app_step("fenxiao.marketing.demo", "seed_marketing"),
     _app_step("fenxiao.aftersales.demo", "seed_aftersales"),

@@ -25,6 +25,7 @@ CONSOLE_NAV: list[tuple[str, str, str]] = [
     ("console:distribution_program", _("Distribution program"), Perm.DISTRIBUTION_MANAGE),
     ("console:distributors", _("Distributors"), Perm.DISTRIBUTION_MANAGE),
     ("console:distribution_customers", _("Customers and their distributors"), Perm.DISTRIBUTION_MANAGE),
+    ("console:materials", _("Material library"), Perm.DISTRIBUTION_MANAGE),
     ("console:withdrawals", _("Withdrawals"), Perm.FINANCE_VIEW),
     ("console:statements", _("Settlement statements"), Perm.FINANCE_VIEW),
     ("console:analytics", _("Data cube"), Perm.ORDERS_VIEW),

@@ -6,7 +6,7 @@ import pytest
 from fenxiao.accounts.tests.factories import UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core.testing import fill_route, routes_of_module
-from fenxiao.distribution import services
+from fenxiao.distribution import materials, services
 from fenxiao.distribution.models import LinkKind
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.tests.factories import AddressFactory, pay_checkout
@@ -15,6 +15,8 @@ from .factories import distributor_of
 
 pytestmark = pytest.mark.django_db
 CENTRE = "fenxiao.distribution.centre_views"
+TOOLS = "fenxiao.distribution.tools_views"
+ROUTES = routes_of_module(CENTRE) + routes_of_module(TOOLS)
 
 
 @pytest.fixture
@@ -24,6 +26,9 @@ def world():
     b.distributor.distributor.store_name = "乙的小店"
     b.distributor.distributor.save()
     services.set_store_price(distributor=b.distributor, sku_id=sku.pk, price=11700)
+    materials.decorate_store(
+        distributor=b.distributor, headline="乙的店铺标语", sections=[("乙的版块", "乙的正文")]
+    )
     link = services.share_link(
         distributor=b.distributor, brand=sku.brand, kind=LinkKind.PRODUCT, product=sku.product
     )
@@ -40,7 +45,7 @@ def test_every_centre_route_is_covered():
     assert len(routes_of_module(CENTRE)) >= 8
 
 
-@pytest.mark.parametrize("route", routes_of_module(CENTRE))
+@pytest.mark.parametrize("route", ROUTES)
 def test_distributor_a_never_sees_b(client, world, route):
     client.force_login(world["a"].distributor)
     response = client.get(fill_route(route, world["values"]))
@@ -49,7 +54,16 @@ def test_distributor_a_never_sees_b(client, world, route):
         if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
         else ""
     )
-    for secret in ("乙的小店", "117.00", "1381111", "2222", world["link"].code, "11.70"):
+    for secret in (
+        "乙的小店",
+        "117.00",
+        "1381111",
+        "2222",
+        world["link"].code,
+        "11.70",
+        "乙的店铺标语",
+        "乙的版块",
+    ):
         assert secret not in body, (route, secret)
     if "code" in route:
         assert response.status_code == 404

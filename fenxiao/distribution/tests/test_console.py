@@ -123,8 +123,8 @@ def _program_data(other_brand, **changes) -> dict:
         level2_bps=format_percent(program.level2_bps),
         withdrawal_fee_bps=format_percent(program.withdrawal_fee_bps),
         min_withdrawal=format_yuan(program.min_withdrawal),
-        application_fields="[]",
     )
+    data.update({"q-TOTAL_FORMS": "0", "q-INITIAL_FORMS": "0"})  # the application-form builder's rows
     data.update(changes)
     return {k: v for k, v in data.items() if v is not False}
 

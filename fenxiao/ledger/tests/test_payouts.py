@@ -144,7 +144,7 @@ def test_two_platform_staff_make_approve_and_execute_a_run_in_the_pages(client, 
     brand = BrandStaffFactory(role=BrandRole.OWNER).brand
     owed(brand, 50000)
     client.force_login(maker)
-    response = client.post("/platform/finance/payouts/", {"minimum": "10000", "reserve_bps": "0"})
+    response = client.post("/platform/finance/payouts/", {"minimum": "100.00", "reserve": "0"})
     run = PayoutRun.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/platform/finance/payouts/{run.pk}/"
     refused = client.post(f"/platform/finance/payouts/{run.pk}/approve/")
@@ -159,7 +159,9 @@ def test_two_platform_staff_make_approve_and_execute_a_run_in_the_pages(client, 
     assert brand.name in page.content.decode()
     assert ",500.00," in client.get(f"/platform/finance/payouts/{run.pk}/?format=csv").content.decode()
     assert f"#{run.pk}" in client.get("/platform/finance/").content.decode()
-    assert client.post("/platform/finance/payouts/", {"minimum": "x"}).status_code == 400
+    refused = client.post("/platform/finance/payouts/", {"minimum": "x"})
+    assert refused.status_code == 400 and "yuan" in refused.content.decode()
+    assert client.post("/platform/finance/payouts/", {"reserve": "150"}).status_code == 400
     assert PayoutRun.objects.count() == 1
 
 

@@ -30,7 +30,7 @@ from fenxiao.core import clock
 from fenxiao.core.testing import fill_route, walk_urls
 from fenxiao.crm.models import Member
 from fenxiao.distribution import services as distribution
-from fenxiao.distribution.models import DistributorMembership, LinkKind, Withdrawal
+from fenxiao.distribution.models import DistributorMembership, LinkKind, Material, Withdrawal
 from fenxiao.distribution.tests.factories import distributor_of
 from fenxiao.ledger.models import PayoutRun
 from fenxiao.ledger.tests.factories import statement as empty_statement
@@ -151,6 +151,8 @@ POLICIES: dict[str, str] = {
     "d/withdraw/<int:brand_id>/": SIGNED_IN,
     "d/invitees/": SIGNED_IN,
     "d/store/": SIGNED_IN,
+    "d/store/decorate/": SIGNED_IN,
+    "d/materials/": SIGNED_IN,
     # the JSON APIs' documents
     "api/openapi.json": PUBLIC,
     "api/docs": PUBLIC,
@@ -204,6 +206,7 @@ SECRETS = {
     "street": "机密路 7 号",
     "note": "乙的私密备注",
     "app": "乙的ERP对接",
+    "material": "乙的素材文案",
 }
 
 
@@ -281,6 +284,7 @@ def world() -> World:
         "staff_id": s.owner.pk,
         "membership_id": DistributorMembership.objects.get(brand=brand, distributor=s.distributor).pk,
         "withdrawal_id": withdrawal.pk,
+        "material_id": Material.objects.create(brand=brand, text=SECRETS["material"]).pk,
         "statement_id": statement.pk,
         "run_id": PayoutRun.objects.create(created_by=s.owner.user, minimum=1, reserve_bps=0).pk,
         "action": "approve",
