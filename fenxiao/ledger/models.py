@@ -18,6 +18,8 @@ commission_available     any        a distributor's withdrawable commission; a d
 commission_withdrawing   credit     withdrawals requested and not yet paid out (what was
                                     paid out is the sum of ``withdrawal_paid`` entries)
 platform_fee_revenue     credit     the platform's fee income
+reconciliation_diff      any        differences with the provider's bills, written off when a
+                                    reconciliation break is resolved where money moved
 =======================  =========  ==========================================================
 """
 
@@ -39,6 +41,7 @@ class AccountCode(models.TextChoices):
     COMMISSION_AVAILABLE = "commission_available", _("Commission available")
     COMMISSION_WITHDRAWING = "commission_withdrawing", _("Commission being withdrawn")
     PLATFORM_FEE_REVENUE = "platform_fee_revenue", _("Platform fee revenue")
+    RECONCILIATION_DIFF = "reconciliation_diff", _("Reconciliation differences")
 
 
 class SignRule(models.TextChoices):
@@ -55,6 +58,7 @@ SIGN_RULES = {
     AccountCode.COMMISSION_AVAILABLE: SignRule.ANY,
     AccountCode.COMMISSION_WITHDRAWING: SignRule.CREDIT,
     AccountCode.PLATFORM_FEE_REVENUE: SignRule.CREDIT,
+    AccountCode.RECONCILIATION_DIFF: SignRule.ANY,
 }
 
 

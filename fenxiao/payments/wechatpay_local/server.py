@@ -3,7 +3,8 @@
 Test hooks (behaviour a real provider shows for real reasons):
 - a refund whose ``reason`` contains ``abnormal`` is accepted, then notified as REFUND.ABNORMAL;
 - a transfer to an openid in ``frozen_openids`` fails with ACCOUNT_FROZEN;
-- ``auto_notify=False`` keeps notifications until :meth:`LocalWeChatPay.pay` is asked for them.
+- ``auto_notify=False`` keeps notifications until :meth:`LocalWeChatPay.pay` is asked for them;
+- ``bill_injections`` (:class:`~.bills.BillInjections`) puts breaks into the daily bills.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class _State:
     refunds: dict = field(default_factory=dict)
     batches: dict = field(default_factory=dict)
     deliveries: list = field(default_factory=list)  # (event_type, notify_url, status)
+    bill_files: dict = field(default_factory=dict)  # download token -> (mchid, gzip bytes)
 
 
 class _Threading(ThreadingMixIn, WSGIServer):
@@ -74,6 +76,9 @@ class LocalWeChatPay:
         self.frozen_openids: set[str] = set()
         self.auto_notify = auto_notify
         self.state = _State()
+        from .bills import BillInjections
+
+        self.bill_injections = BillInjections()
         self.lock = threading.RLock()
         self._httpd = make_server(host, port, self, server_class=_Threading, handler_class=_Quiet)
         self._thread: threading.Thread | None = None
@@ -241,6 +246,13 @@ class LocalWeChatPay:
         merchant = None
         try:
             merchant = self._authenticate(environ, method, path + (f"?{query}" if query else ""), raw)
+            if method == "GET" and path == "/v3/billdownload/file":  # the bill itself: gzip, unsigned
+                from .bills import download
+
+                with self.lock:
+                    data = download(self, merchant, parse_qs(query))
+                start_response("200 OK", [("Content-Type", "application/octet-stream")])
+                return [data]
             status, payload = self._route(
                 merchant, method, path, parse_qs(query), json.loads(raw) if raw else {}
             )
