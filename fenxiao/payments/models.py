@@ -362,6 +362,12 @@ class BreakKind(models.TextChoices):
     AMOUNT_DIFFERS = "amount_differs", _("Amount differs")
 
 
+class BillRecord(models.TextChoices):
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+    TRANSFER = "transfer", _("Payout")
+
+
 class ReconciliationRun(models.Model):
     """One provider's bills for one day, matched against our payments, refunds and payouts.
     Once per provider and day: a day already reconciled is refused."""
@@ -397,7 +403,7 @@ class ReconciliationBreak(models.Model):
 
     run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, related_name="breaks")
     kind = models.CharField(_("kind"), max_length=16, choices=BreakKind.choices)
-    record = models.CharField(_("record"), max_length=10)  # payment, refund, transfer
+    record = models.CharField(_("record"), max_length=10, choices=BillRecord.choices)
     out_no = models.CharField(_("number"), max_length=64)
     provider_no = models.CharField(max_length=64, blank=True)
     ours = models.BigIntegerField(_("our amount (fen)"), null=True, blank=True)

@@ -259,18 +259,15 @@ CATCH_UP_DAYS = 3
 
 
 def providers_in_use() -> dict[str, date | None]:
-    """Each provider with something to reconcile, and the first day it has records."""
+    """Each provider with something to reconcile, and the first day money moved through it."""
     found: dict[str, date | None] = {}
-    first = SandboxTransaction.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    paid = SandboxTransaction.objects.filter(success_time__isnull=False).order_by("success_time")
+    first = paid.values_list("success_time", flat=True).first()
     if first:
         found["sandbox"] = first.astimezone(CHINA).date()
     if MerchantAccount.objects.filter(active=True).exists():
-        first = (
-            Payment.objects.filter(gateway="wechatpay")
-            .order_by("created_at")
-            .values_list("created_at", flat=True)
-            .first()
-        )
+        paid = Payment.objects.filter(gateway="wechatpay", paid_at__isnull=False).order_by("paid_at")
+        first = paid.values_list("paid_at", flat=True).first()
         found["wechatpay"] = first.astimezone(CHINA).date() if first else None
     return found
 
