@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -46,7 +47,7 @@ def test_statement_payout_run_and_reconciliation(live_server, browser):
     with page.expect_download() as download:
         page.click("a[href='?format=csv']")
     assert download.value.suggested_filename.endswith(".csv")
-    csv_text = open(download.value.path(), encoding="utf-8-sig").read()
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     assert "98.00" in csv_text
     desk.close()
 
