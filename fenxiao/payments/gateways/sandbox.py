@@ -213,7 +213,7 @@ class SandboxGateway(PaymentGateway):
         if "sandbox-fail" in transfer.description:
             return GatewayRefundResult(False, failure_reason="sandbox refused the payout (test hook)")
         provider_no = "ST" + secrets.token_hex(10).upper()
-        SandboxMovement.objects.get_or_create(
+        movement, _ = SandboxMovement.objects.get_or_create(
             out_no=transfer.out_batch_no,
             defaults={
                 "kind": "transfer",
@@ -222,7 +222,7 @@ class SandboxGateway(PaymentGateway):
                 "at": clock.now(),
             },
         )
-        return GatewayRefundResult(True, provider_refund_id=provider_no)
+        return GatewayRefundResult(True, provider_refund_id=movement.provider_no)
 
     def refund(self, refund) -> GatewayRefundResult:
         txn = (
@@ -238,15 +238,17 @@ class SandboxGateway(PaymentGateway):
             return GatewayRefundResult(False, failure_reason="refund exceeds the amount paid")
         SandboxTransaction.objects.filter(pk=txn.pk).update(refunded=txn.refunded + refund.amount)
         provider_no = "SR" + secrets.token_hex(10).upper()
-        SandboxMovement.objects.create(
-            kind="refund",
+        movement, _ = SandboxMovement.objects.get_or_create(
             out_no=refund.out_refund_no,
-            provider_no=provider_no,
-            out_trade_no=txn.out_trade_no,
-            amount=refund.amount,
-            at=clock.now(),
+            defaults={
+                "kind": "refund",
+                "provider_no": provider_no,
+                "out_trade_no": txn.out_trade_no,
+                "amount": refund.amount,
+                "at": clock.now(),
+            },
         )
-        return GatewayRefundResult(True, provider_refund_id=provider_no)
+        return GatewayRefundResult(True, provider_refund_id=movement.provider_no)
 
     def bill(self, day: date) -> DailyBills:
         """The sandbox provider's bills of ``day``, from its own records, in WeChat Pay's format
