@@ -323,3 +323,31 @@ def test_day_bounds_are_china_midnights(noon):
     assert start == datetime(noon.year, noon.month, noon.day, tzinfo=CHINA) and end - start == timedelta(
         days=1
     )
+
+
+def test_refund_and_payout_lines_are_matched_too(wx, noon):
+    merchant = _merchant(wx)
+    paid = _wx_paid(wx, 10000)
+    refund = services.refund_payment(
+        payment=paid, amount=4000, reason="退货", purpose="recontest", reference="r2"
+    )
+    services.handle_notification("wechatpay", *wx.refund_notifications(refund.out_refund_no))
+    WechatIdentity.objects.create(user=(payee := UserFactory()), appid=merchant.appid, openid="oRecon0002")
+    transfer = services.create_transfer(
+        payee=payee,
+        amount=6000,
+        purpose="recontest",
+        reference="t2",
+        description="佣金提现",
+        gateway="wechatpay",
+    )
+    wx.bill_injections = BillInjections(dropped={refund.out_refund_no}, amounts={transfer.out_batch_no: 6001})
+    clock.advance(timedelta(days=1))
+    run = reconcile("wechatpay", noon)
+    found = {(b.kind, b.record, b.ours, b.theirs, b.cash_difference) for b in run.breaks.all()}
+    # the provider did not pay the refund out (it holds 4000 more); it paid 1 fen more out
+    assert found == {
+        ("missing_theirs", "refund", 4000, None, 4000),
+        ("amount_differs", "transfer", 6000, 6001, -1),
+    }
+    assert run.matched == 1
