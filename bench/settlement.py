@@ -17,7 +17,13 @@ commissions reversed as a refund would), completed 30 days ago; the ledger opene
 payments and commissions left in it.  Then the settlement is timed, and checked: every order
 settled, one entry per order that kept money, trial balance zero, balances equal their lines.
 
-Results: a table (orders, seconds, orders/s, µs per order and its ratio to the 10k run's) and
+After the settlement (batch path) the same orders go through the issue-17 phases
+(``bench/settlement_phases.py``): every brand's statement of the settlement day, and the day's
+reconciliation of N sandbox payments against the provider's real-format bills with three injected
+breaks (found exactly, or the run fails).
+
+Results: a table (orders, seconds, orders/s, µs per order and its ratio to the 10k run's), a
+table of the statement and reconciliation phases (seconds, µs per line), and
 bench/results/settlement.json.
 """
 
@@ -334,6 +340,11 @@ def child(args) -> None:
         problems.append("balances differ from their lines")
     if problems:
         raise SystemExit("; ".join(problems))
+    phases = {}
+    if args.mode == "batch":  # issue 17: statements and reconciliation over the same orders
+        from bench.settlement_phases import reconciliation_phase, statements_phase
+
+        phases = {**statements_phase(log), **reconciliation_phase(vendor, args.orders, log)}
     tenth = max(1, len(batch_ms) // 10)
     result = {
         "database": vendor,
@@ -347,6 +358,7 @@ def child(args) -> None:
         "first_tenth_batch_ms": round(sum(batch_ms[:tenth]) / tenth, 1) if batch_ms else None,
         "last_tenth_batch_ms": round(sum(batch_ms[-tenth:]) / tenth, 1) if batch_ms else None,
         "journal_lines": JournalLine.objects.count(),
+        **phases,
     }
     print("RESULT " + json.dumps(result), flush=True)
 
@@ -442,6 +454,18 @@ def print_table(results: list[dict]) -> None:
             f"{r['database']:<12}{r['path']:<11}{r['orders']:>11,}{r['batch_size']:>7,}{r['seconds']:>10,.1f}"
             f"{r['orders_per_s']:>10,}{r['us_per_order']:>10,.1f}{ratio:>7}{batches:>24}"
         )
+    phases = [r for r in results if "statements_s" in r]
+    if phases:
+        print()
+        print(
+            f"{'database':<12}{'orders':>11}{'statements s':>14}{'µs/line':>9}{'reconcile s':>13}{'µs/line':>9}"
+        )
+        for r in phases:
+            print(
+                f"{r['database']:<12}{r['orders']:>11,}{r['statements_s']:>14,.1f}"
+                f"{r['statements_s'] / max(1, r['statement_lines']) * 1e6:>9,.1f}{r['reconciliation_s']:>13,.1f}"
+                f"{r['reconciliation_s'] / max(1, r['reconciled_lines']) * 1e6:>9,.1f}"
+            )
 
 
 def main() -> None:

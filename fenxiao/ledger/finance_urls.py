@@ -1,5 +1,7 @@
 from django.urls import path
 
+from fenxiao.payments import reconciliation_views
+
 from . import finance_views as views
 
 app_name = "finance"
@@ -10,4 +12,10 @@ urlpatterns = [
     path("payouts/", views.payout_runs, name="payout_runs"),
     path("payouts/<int:run_id>/", views.payout_run, name="payout_run"),
     path("payouts/<int:run_id>/<slug:action>/", views.payout_run_action, name="payout_run_action"),
+    path("reconciliation/", reconciliation_views.reconciliation_index, name="reconciliation"),
+    path(
+        "reconciliation/breaks/<int:break_id>/resolve/",
+        reconciliation_views.resolve_break,
+        name="reconciliation_resolve",
+    ),
 ]

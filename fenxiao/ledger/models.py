@@ -21,6 +21,8 @@ platform_fee_revenue     credit     the platform's fee income
 sub_merchant_frozen      debit      consumers' money held frozen at a brand's WeChat Pay
                                     sub-merchant (service-provider mode), not the platform's
                                     cash: it waits there for profit sharing
+reconciliation_diff      any        differences with the provider's bills, written off when a
+                                    reconciliation break is resolved where money moved
 =======================  =========  ==========================================================
 """
 
@@ -43,6 +45,7 @@ class AccountCode(models.TextChoices):
     COMMISSION_WITHDRAWING = "commission_withdrawing", _("Commission being withdrawn")
     PLATFORM_FEE_REVENUE = "platform_fee_revenue", _("Platform fee revenue")
     SUB_MERCHANT_FROZEN = "sub_merchant_frozen", _("Frozen at the brand's sub-merchant")
+    RECONCILIATION_DIFF = "reconciliation_diff", _("Reconciliation differences")
 
 
 class SignRule(models.TextChoices):
@@ -60,6 +63,7 @@ SIGN_RULES = {
     AccountCode.COMMISSION_WITHDRAWING: SignRule.CREDIT,
     AccountCode.PLATFORM_FEE_REVENUE: SignRule.CREDIT,
     AccountCode.SUB_MERCHANT_FROZEN: SignRule.DEBIT,
+    AccountCode.RECONCILIATION_DIFF: SignRule.ANY,
 }
 
 

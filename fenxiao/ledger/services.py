@@ -21,6 +21,8 @@ withdrawal requested        Dr commission_available / Cr commission_withdrawing
 withdrawal paid             Dr commission_withdrawing / Cr gateway_cash (amount − fee),
                             Cr platform_fee_revenue (withdrawal fee)
 withdrawal failed           Dr commission_withdrawing / Cr commission_available
+reconciliation adjustment   Dr gateway_cash / Cr reconciliation_diff (the provider holds more
+                            than we recorded), or the reverse (it holds less)
 ==========================  ============================================================
 
 The service-provider funds flow (money at brands' sub-merchants, profit sharing) posts through
@@ -257,6 +259,20 @@ def record_brand_payout_failed(
         reference=reference,
         lines=[(_cash(), amount), (account(AccountCode.BRAND_PAYABLE, brand=brand), -amount)],
         idempotency_key=idempotency_key,
+    )
+
+
+def record_reconciliation_adjustment(
+    *, difference: int, reference: str, idempotency_key: str, memo: str = ""
+) -> JournalEntry:
+    """A reconciliation break resolved where money moved: ``difference`` fen more (or, negative,
+    less) cash at the provider than the ledger had; the other side is ``reconciliation_diff``."""
+    return post_entry(
+        kind="reconciliation_adjustment",
+        reference=reference,
+        lines=[(_cash(), difference), (account(AccountCode.RECONCILIATION_DIFF), -difference)],
+        idempotency_key=idempotency_key,
+        memo=memo,
     )
 
 

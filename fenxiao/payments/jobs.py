@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import requests
 
-from fenxiao.core.jobs import job
+from fenxiao.core.jobs import job, periodic
 
 from .gateways.sandbox import signed_notification, transaction_resource
 from .models import SandboxTransaction
@@ -38,3 +40,12 @@ def refund_poll(payload: dict) -> None:
 
     if poll_refund(payload["refund"]).status == RefundStatus.PENDING:
         raise RuntimeError("refund still processing at the provider")
+
+
+@periodic("payments.reconcile_bills", every=timedelta(hours=6))
+def reconcile_bills() -> None:
+    """Daily reconciliation: each closed day of the last few is matched once per provider
+    (checked four times a day, so a bill the provider serves late is still reconciled)."""
+    from .reconciliation import reconcile_due
+
+    reconcile_due()

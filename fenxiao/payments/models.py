@@ -353,3 +353,100 @@ from .partner_models import (  # noqa: E402, F401 - service-provider mode lives 
     ProfitSharingReturn,
     SharingState,
 )
+class SandboxMovement(models.Model):
+    """The sandbox provider's own record of money it sent out (refunds and payouts): what its
+    fund-flow and trade bills list beside its :class:`SandboxTransaction` s."""
+
+    kind = models.CharField(max_length=10)  # refund, transfer
+    out_no = models.CharField(max_length=64, unique=True)
+    provider_no = models.CharField(max_length=40)
+    out_trade_no = models.CharField(max_length=32, blank=True)
+    amount = models.PositiveIntegerField()
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.out_no}"
+
+
+class BreakKind(models.TextChoices):
+    MISSING_OURS = "missing_ours", _("Missing on our side")
+    MISSING_THEIRS = "missing_theirs", _("Missing at the provider")
+    AMOUNT_DIFFERS = "amount_differs", _("Amount differs")
+
+
+class BillRecord(models.TextChoices):
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+    TRANSFER = "transfer", _("Payout")
+
+
+class ReconciliationRun(models.Model):
+    """One provider's bills for one day, matched against our payments, refunds and payouts.
+    Once per provider and day: a day already reconciled is refused."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    bill_date = models.DateField(_("bill date"))
+    bill_lines = models.PositiveIntegerField(_("bill lines"), default=0)
+    our_records = models.PositiveIntegerField(_("our records"), default=0)
+    matched = models.PositiveIntegerField(_("matched"), default=0)
+    break_count = models.PositiveIntegerField(_("breaks"), default=0)
+    trade_bill_sha1 = models.CharField(max_length=40, blank=True)
+    fundflow_bill_sha1 = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        ordering = ["-bill_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "bill_date"], name="reconciliation_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.bill_date}"
+
+
+class ReconciliationBreak(models.Model):
+    """A line that did not match.  ``ours`` / ``theirs`` are the amounts (fen) each side has, None
+    where that side has no record.  Resolved with a note, and a ledger adjustment where money moved."""
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, related_name="breaks")
+    kind = models.CharField(_("kind"), max_length=16, choices=BreakKind.choices)
+    record = models.CharField(_("record"), max_length=10, choices=BillRecord.choices)
+    out_no = models.CharField(_("number"), max_length=64)
+    provider_no = models.CharField(max_length=64, blank=True)
+    ours = models.BigIntegerField(_("our amount (fen)"), null=True, blank=True)
+    theirs = models.BigIntegerField(_("provider's amount (fen)"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    adjustment = models.BigIntegerField(_("ledger adjustment (fen)"), default=0)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reconciliation break")
+        verbose_name_plural = _("reconciliation breaks")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "record", "out_no"], name="reconciliation_break_once"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | ~Q(note=""), name="reconciliation_resolved_with_note"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record} {self.out_no}"
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def cash_difference(self) -> int:
+        """What the provider's cash differs from ours by (fen; + the provider holds more)."""
+        sign = 1 if self.record == "payment" else -1
+        return sign * ((self.theirs or 0) - (self.ours or 0))

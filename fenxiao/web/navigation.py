@@ -43,6 +43,7 @@ PLATFORM_NAV: list[tuple[str, str]] = [
     ("ledger:trial_balance", _("Ledger")),
     # Settlement (statements, payouts, reconciliation) is another change's; shown once it exists.
     ("/platform/finance/", _("Settlement")),
+    ("finance:reconciliation", _("Reconciliation")),
     ("audit_log", _("Audit log")),
     ("platform:arbitration", _("Arbitration")),
     ("platform:funds_flow", _("Funds flows")),

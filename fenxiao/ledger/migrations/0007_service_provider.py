@@ -6,13 +6,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0005_brand_payouts'),
+        ('ledger', '0006_reconciliation_diff_account'),
     ]
 
     operations = [
         migrations.AlterField(
             model_name='ledgeraccount',
             name='code',
-            field=models.CharField(choices=[('gateway_cash', 'Cash at payment provider'), ('platform_clearing', 'Platform clearing'), ('brand_payable', 'Brand payable'), ('commission_pending', 'Commission pending'), ('commission_available', 'Commission available'), ('commission_withdrawing', 'Commission being withdrawn'), ('platform_fee_revenue', 'Platform fee revenue'), ('sub_merchant_frozen', "Frozen at the brand's sub-merchant")], max_length=32, verbose_name='account'),
+            field=models.CharField(choices=[('gateway_cash', 'Cash at payment provider'), ('platform_clearing', 'Platform clearing'), ('brand_payable', 'Brand payable'), ('commission_pending', 'Commission pending'), ('commission_available', 'Commission available'), ('commission_withdrawing', 'Commission being withdrawn'), ('platform_fee_revenue', 'Platform fee revenue'), ('sub_merchant_frozen', "Frozen at the brand's sub-merchant"), ('reconciliation_diff', 'Reconciliation differences')], max_length=32, verbose_name='account'),
         ),
     ]

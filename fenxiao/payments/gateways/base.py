@@ -6,7 +6,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 class InvalidNotification(Exception):
@@ -50,6 +50,15 @@ class GatewayRefundResult:
     pending: bool = False
 
 
+@dataclass(frozen=True)
+class DailyBills:
+    """One day's trade and fund-flow bills, downloaded, verified and parsed."""
+
+    lines: list  # of fenxiao.payments.bills.BillLine
+    trade_sha1: str = ""
+    fundflow_sha1: str = ""
+
+
 class PaymentGateway(ABC):
     name: str
 
@@ -88,3 +97,8 @@ class PaymentGateway(ABC):
     @abstractmethod
     def transfer(self, transfer) -> GatewayRefundResult:
         """Pay ``transfer.amount`` to the payee's wallet; the same result shape as a refund."""
+
+    def bill(self, day: date) -> DailyBills:
+        """The provider's trade and fund-flow bills of ``day`` (China time), verified and parsed;
+        raises ``fenxiao.payments.bills.BillError`` for a bill that does not verify."""
+        raise GatewayError(f"{self.name} serves no bills")

@@ -7,6 +7,9 @@ is AES-256-GCM encrypted with the APIv3-style key, signed with the provider's RS
 -Serial`` headers.  The merchant side (:meth:`SandboxGateway.parse_notification`) verifies all
 of it before anything is believed.
 
+It keeps its refunds and payouts too (``SandboxMovement``) and serves its daily trade and
+fund-flow bills in WeChat Pay's format (:meth:`SandboxGateway.bill`).
+
 Test hooks: a refund whose reason, or a payout whose description, contains ``sandbox-fail`` is
 refused by the provider.
 """
@@ -14,11 +17,14 @@ refused by the provider.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
+from zoneinfo import ZoneInfo
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -30,8 +36,10 @@ from django.urls import reverse
 
 from fenxiao.core import clock
 
-from ..models import SandboxKeyPair, SandboxTransaction
+from .. import bills
+from ..models import SandboxKeyPair, SandboxMovement, SandboxTransaction
 from .base import (
+    DailyBills,
     GatewayError,
     GatewayNotification,
     GatewayPaymentState,
@@ -204,7 +212,17 @@ class SandboxGateway(PaymentGateway):
     def transfer(self, transfer) -> GatewayRefundResult:
         if "sandbox-fail" in transfer.description:
             return GatewayRefundResult(False, failure_reason="sandbox refused the payout (test hook)")
-        return GatewayRefundResult(True, provider_refund_id="ST" + secrets.token_hex(10).upper())
+        provider_no = "ST" + secrets.token_hex(10).upper()
+        movement, _ = SandboxMovement.objects.get_or_create(
+            out_no=transfer.out_batch_no,
+            defaults={
+                "kind": "transfer",
+                "provider_no": provider_no,
+                "amount": transfer.amount,
+                "at": clock.now(),
+            },
+        )
+        return GatewayRefundResult(True, provider_refund_id=movement.provider_no)
 
     def refund(self, refund) -> GatewayRefundResult:
         txn = (
@@ -219,7 +237,87 @@ class SandboxGateway(PaymentGateway):
         if txn.refunded + refund.amount > txn.amount:
             return GatewayRefundResult(False, failure_reason="refund exceeds the amount paid")
         SandboxTransaction.objects.filter(pk=txn.pk).update(refunded=txn.refunded + refund.amount)
-        return GatewayRefundResult(True, provider_refund_id="SR" + secrets.token_hex(10).upper())
+        provider_no = "SR" + secrets.token_hex(10).upper()
+        movement, _ = SandboxMovement.objects.get_or_create(
+            out_no=refund.out_refund_no,
+            defaults={
+                "kind": "refund",
+                "provider_no": provider_no,
+                "out_trade_no": txn.out_trade_no,
+                "amount": refund.amount,
+                "at": clock.now(),
+            },
+        )
+        return GatewayRefundResult(True, provider_refund_id=movement.provider_no)
+
+    def bill(self, day: date) -> DailyBills:
+        """The sandbox provider's bills of ``day``, from its own records, in WeChat Pay's format
+        (gzip; the same SHA1 check and parser as a downloaded WeChat Pay bill)."""
+        start, end = day_bounds(day)
+        trade, flow = sandbox_bills(start, end)
+        lines = []
+        for data, parse in ((trade, bills.parse_trade_bill), (flow, bills.parse_fundflow_bill)):
+            lines.extend(parse(bills.gunzipped(data)))
+        return DailyBills(
+            lines=lines,
+            trade_sha1=hashlib.sha1(trade).hexdigest(),
+            fundflow_sha1=hashlib.sha1(flow).hexdigest(),
+        )
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A bill's day: midnight to midnight, China time."""
+    start = datetime.combine(day, day_time.min, tzinfo=CHINA)
+    return start, start + timedelta(days=1)
+
+
+def _at(moment: datetime) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def sandbox_bills(start: datetime, end: datetime) -> tuple[bytes, bytes]:
+    """(trade bill, fund-flow bill), gzip-compressed, of the sandbox provider's records in [start, end)."""
+    paid = SandboxTransaction.objects.filter(success_time__gte=start, success_time__lt=end).exclude(
+        state__in=["NOTPAY", "PAYERROR", "CLOSED"]
+    )
+    payments = [
+        {
+            "at": _at(t.success_time),
+            "transaction_id": t.transaction_id,
+            "out_trade_no": t.out_trade_no,
+            "amount": t.amount,
+            "description": t.description,
+        }
+        for t in paid.order_by("success_time", "id").iterator(chunk_size=5000)
+    ]
+    moved = list(SandboxMovement.objects.filter(at__gte=start, at__lt=end).order_by("at", "id"))
+    refunds = [
+        {
+            "at": _at(m.at),
+            "transaction_id": "",
+            "out_trade_no": m.out_trade_no,
+            "refund_id": m.provider_no,
+            "out_refund_no": m.out_no,
+            "amount": m.amount,
+        }
+        for m in moved
+        if m.kind == "refund"
+    ]
+    trade = bills.write_trade_bill(mchid="1900000001", appid="wxsandbox", payments=payments, refunds=refunds)
+    flow = [
+        {"at": p["at"], "provider_no": p["transaction_id"], "flow_no": "", "kind": "payment"}
+        | {"amount": p["amount"], "out_no": p["out_trade_no"]}
+        for p in payments
+    ] + [
+        {"at": _at(m.at), "provider_no": m.provider_no, "flow_no": "", "kind": m.kind}
+        | {"amount": m.amount, "out_no": m.out_no}
+        for m in moved
+    ]
+    flow.sort(key=lambda m: m["at"])
+    return bills.gzipped(trade), bills.gzipped(bills.write_fundflow_bill(movements=flow))
 
 
 def provider_pay(txn: SandboxTransaction, *, succeed: bool = True, notify: bool = True) -> SandboxTransaction:

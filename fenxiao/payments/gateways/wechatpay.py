@@ -9,13 +9,14 @@ answers onto the gateway interface.  Credentials come from :class:`MerchantAccou
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 import threading
 import time
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import quote
 
 from wechatpayv3 import WeChatPay, WeChatPayType
@@ -23,9 +24,10 @@ from wechatpayv3.core import Core
 
 from fenxiao.core import clock
 
-from .. import secrets_box
+from .. import bills, secrets_box
 from ..models import REAL_NAME_FROM, MerchantAccount, VerificationMode, WechatIdentity
 from .base import (
+    DailyBills,
     GatewayError,
     GatewayNotification,
     GatewayPaymentState,
@@ -357,6 +359,32 @@ class WeChatPayGateway(PaymentGateway):
         if data.get("detail_status") == "FAIL":
             return GatewayRefundResult(False, failure_reason=data.get("fail_reason") or "FAIL")
         return GatewayRefundResult(False, provider_refund_id=data.get("detail_id", ""), pending=True)
+
+    # -- bills --------------------------------------------------------------------------------
+    def bill(self, day: date) -> DailyBills:
+        """Apply for the day's trade bill (ALL) and fund-flow bill (BASIC), download both (gzip),
+        check each file against the SHA1 in the provider's signed answer, and parse them."""
+        client = client_for(active_merchant())
+        trade, trade_sha1 = _download_bill(client, client.trade_bill, bill_date=day.isoformat())
+        flow, flow_sha1 = _download_bill(client, client.fundflow_bill, bill_date=day.isoformat())
+        lines = [*bills.parse_trade_bill(trade), *bills.parse_fundflow_bill(flow)]
+        return DailyBills(lines=lines, trade_sha1=trade_sha1, fundflow_sha1=flow_sha1)
+
+
+def _download_bill(client: _Client, apply, **params) -> tuple[bytes, str]:
+    code, data = _call(apply, tar_type="GZIP", **params)
+    if code != 200 or not data.get("download_url"):
+        raise GatewayError(_failure(code, data))
+    try:  # the file itself is not signed: the signed answer's hash vouches for it
+        status, content = client.download_bill(data["download_url"])
+    except Exception as exc:  # noqa: BLE001 - network errors
+        raise GatewayError(f"WeChat Pay bill download failed: {exc}") from exc
+    if status != 200 or not isinstance(content, bytes):
+        raise GatewayError(f"WeChat Pay bill download answered {status}")
+    digest = hashlib.sha1(content).hexdigest()
+    if str(data.get("hash_type", "")).upper() != "SHA1" or digest != str(data.get("hash_value", "")).lower():
+        raise bills.BillError("the downloaded bill does not match the hash WeChat Pay signed (tampered)")
+    return bills.gunzipped(content), digest
 
 
 def _has_certificate(client: _Client, serial: str) -> bool:

@@ -44,6 +44,10 @@ def route(server: LocalWeChatPay, merchant: LocalMerchant, method: str, path: st
             if refund is None or refund["_mchid"] != merchant.mchid:
                 raise ProviderError(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
             return 200, {k: v for k, v in refund.items() if not k.startswith("_")}
+        if method == "GET" and path in ("/v3/bill/tradebill", "/v3/bill/fundflowbill"):
+            from . import bills
+
+            return 200, bills.apply(server, merchant, "trade" if "trade" in path else "fundflow", query)
         if method == "POST" and path == "/v3/transfer/batches":
             return 200, _transfer_batch(server, merchant, data)
         if method == "GET" and (match := DETAIL.match(path)):

@@ -3,7 +3,8 @@
 Test hooks (behaviour a real provider shows for real reasons):
 - a refund whose ``reason`` contains ``abnormal`` is accepted, then notified as REFUND.ABNORMAL;
 - a transfer to an openid in ``frozen_openids`` fails with ACCOUNT_FROZEN;
-- ``auto_notify=False`` keeps notifications until :meth:`LocalWeChatPay.pay` is asked for them.
+- ``auto_notify=False`` keeps notifications until :meth:`LocalWeChatPay.pay` is asked for them;
+- ``bill_injections`` (:class:`~.bills.BillInjections`) puts breaks into the daily bills.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class _State:
     sub_balances: dict = field(default_factory=dict)  # sub_mchid -> available (unfrozen) fen
     merchant_received: dict = field(default_factory=dict)  # receiver mchid -> fen received by sharing
     wallets: dict = field(default_factory=dict)  # openid -> fen received by sharing
+    bill_files: dict = field(default_factory=dict)  # download token -> (mchid, gzip bytes)
 
 
 class _Threading(ThreadingMixIn, WSGIServer):
@@ -84,6 +86,9 @@ class LocalWeChatPay:
         self.frozen_openids: set[str] = set()
         self.auto_notify = auto_notify
         self.state = _State()
+        from .bills import BillInjections
+
+        self.bill_injections = BillInjections()
         self.lock = threading.RLock()
         self._httpd = make_server(host, port, self, server_class=_Threading, handler_class=_Quiet)
         self._thread: threading.Thread | None = None
@@ -267,6 +272,13 @@ class LocalWeChatPay:
         merchant = None
         try:
             merchant = self._authenticate(environ, method, path + (f"?{query}" if query else ""), raw)
+            if method == "GET" and path == "/v3/billdownload/file":  # the bill itself: gzip, unsigned
+                from .bills import download
+
+                with self.lock:
+                    data = download(self, merchant, parse_qs(query))
+                start_response("200 OK", [("Content-Type", "application/octet-stream")])
+                return [data]
             status, payload = self._route(
                 merchant, method, path, parse_qs(query), json.loads(raw) if raw else {}
             )

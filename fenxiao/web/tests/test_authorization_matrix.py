@@ -39,7 +39,7 @@ from fenxiao.marketing.tests.factories import FlashSaleFactory, GroupDealFactory
 from fenxiao.openapi.models import WebhookDelivery, WebhookSubscription
 from fenxiao.openapi.tests.factories import make_app
 from fenxiao.payments.gateways.sandbox import SandboxGateway
-from fenxiao.payments.models import SandboxTransaction
+from fenxiao.payments.models import ReconciliationBreak, ReconciliationRun, SandboxTransaction
 from fenxiao.trade.models import CartItem
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,8 @@ POLICIES: dict[str, str] = {
     "platform/finance/payouts/": PLATFORM,
     "platform/finance/payouts/<int:run_id>/": PLATFORM,
     "platform/finance/payouts/<int:run_id>/<slug:action>/": PLATFORM,
+    "platform/finance/reconciliation/": PLATFORM,
+    "platform/finance/reconciliation/breaks/<int:break_id>/resolve/": PLATFORM,
     "aftersales/platform/": PLATFORM,
     "aftersales/platform/<int:request_id>/": PLATFORM,
     "analytics/platform/": PLATFORM,
@@ -288,6 +290,13 @@ def world() -> World:
         "statement_id": statement.pk,
         "run_id": PayoutRun.objects.create(created_by=s.owner.user, minimum=1, reserve_bps=0).pk,
         "action": "approve",
+        "break_id": ReconciliationBreak.objects.create(
+            run=ReconciliationRun.objects.create(provider="sandbox", bill_date=clock.now().date()),
+            kind="missing_ours",
+            record="payment",
+            out_no="PMATRIX",
+            theirs=100,
+        ).pk,
         "request_id": request.pk,
         "request_no": request.request_no,
         "photo_id": request.photos.first().pk,
