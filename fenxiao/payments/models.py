@@ -345,14 +345,6 @@ class WechatIdentity(models.Model):
         return f"{self.appid}:{self.user_id}"
 
 
-from .partner_models import (  # noqa: E402, F401 - service-provider mode lives in its own module
-    BrandFundsFlow,
-    FundsFlow,
-    PaymentSubOrder,
-    ProfitSharingOrder,
-    ProfitSharingReturn,
-    SharingState,
-)
 class SandboxMovement(models.Model):
     """The sandbox provider's own record of money it sent out (refunds and payouts): what its
     fund-flow and trade bills list beside its :class:`SandboxTransaction` s."""
@@ -450,3 +442,13 @@ class ReconciliationBreak(models.Model):
         """What the provider's cash differs from ours by (fen; + the provider holds more)."""
         sign = 1 if self.record == "payment" else -1
         return sign * ((self.theirs or 0) - (self.ours or 0))
+
+
+from .partner_models import (  # noqa: E402, F401 - service-provider mode lives in its own module
+    BrandFundsFlow,
+    FundsFlow,
+    PaymentSubOrder,
+    ProfitSharingOrder,
+    ProfitSharingReturn,
+    SharingState,
+)
