@@ -25,6 +25,13 @@ ENTRY_KINDS: dict[str, Promise] = {
     "withdrawal_requested": _("Withdrawal requested"),
     "withdrawal_paid": _("Withdrawal paid out"),
     "withdrawal_failed": _("Withdrawal failed (returned)"),
+    "reconciliation_adjustment": _("Reconciliation adjustment"),
+    "sub_merchant_payment": _("Payment received at the brand's sub-merchant"),
+    "sub_merchant_refund": _("Refund from the brand's sub-merchant"),
+    "profit_sharing": _("Profit sharing at settlement"),
+    "sharing_return": _("Profit sharing returned to the brand"),
+    "sharing_returned": _("Returned sharing paid to the consumer"),
+    "commission_clawback": _("Commission clawed back for the brand"),
 }
 
 # What each account holds, then what a balance below zero and above zero means there.
@@ -66,6 +73,18 @@ ACCOUNT_NOTES: dict[str, tuple[Promise, Promise, Promise]] = {
         _("The platform's fee income."),
         _("Negative: the platform's earned fees (income is a credit)."),
         _("Never above zero."),
+    ),
+    AccountCode.SUB_MERCHANT_FROZEN: (
+        _(
+            "Consumers' money frozen at a brand's own sub-merchant until profit sharing (not the platform's cash)."
+        ),
+        _("Never below zero."),
+        _("Positive: money frozen at the brand's sub-merchant, waiting for profit sharing."),
+    ),
+    AccountCode.RECONCILIATION_DIFF: (
+        _("Differences with the payment provider's bills, written off when a break is resolved."),
+        _("Negative: the provider's bills showed more money than our books; the difference was booked."),
+        _("Positive: our books showed more money than the provider's bills; the difference was written off."),
     ),
 }
 
