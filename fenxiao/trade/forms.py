@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import couriers
 from .models import Address, OrderStatus
 
 
@@ -11,8 +12,21 @@ class AddressForm(forms.ModelForm):
 
 
 class ShipForm(forms.Form):
-    carrier = forms.CharField(label=_("Carrier"), max_length=40)
+    carrier = forms.ChoiceField(label=_("Courier"), choices=())
     tracking_no = forms.CharField(label=_("Tracking number"), max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].choices = [("", _("Choose a courier")), *couriers.choices()]
+        self.fields["carrier"].error_messages["invalid_choice"] = _(
+            "“%(value)s” is not a courier on the list; choose one from the list."
+        )
+
+    def clean_carrier(self) -> str:
+        courier = couriers.find(self.cleaned_data["carrier"])
+        if courier is None:  # never reached through the choices; kept for clarity
+            raise forms.ValidationError(couriers.unknown_message(self.cleaned_data["carrier"]))
+        return courier.code
 
 
 class OrderFilterForm(forms.Form):
