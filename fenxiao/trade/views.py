@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from fenxiao.web.redirects import safe_next
@@ -58,10 +59,19 @@ def _back(request: HttpRequest, *, status: int, message: list[str]) -> HttpRespo
 @require_POST
 @login_required
 def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
+    action = request.POST.get("action", "quantity")
     try:
-        cart_service.set_cart_quantity(
-            consumer=request.user, item_id=item_id, quantity=_int(request.POST.get("quantity"), -1)
-        )
+        if action == "delete":
+            cart_service.set_cart_quantity(consumer=request.user, item_id=item_id, quantity=0)
+            messages.success(request, _("Removed from your cart."))
+        elif action == "select":
+            cart_service.select_cart_item(
+                consumer=request.user, item_id=item_id, selected=request.POST.get("selected") == "1"
+            )
+        else:
+            cart_service.set_cart_quantity(
+                consumer=request.user, item_id=item_id, quantity=_int(request.POST.get("quantity"), -1)
+            )
     except TradeError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("trade:cart")
@@ -142,9 +152,23 @@ def addresses(request: HttpRequest) -> HttpResponse:
     )
 
 
+ORDER_TAB_LABELS = [
+    ("all", _lazy("All")),
+    ("unpaid", _lazy("To pay")),
+    ("to_ship", _lazy("To ship")),
+    ("to_receive", _lazy("To receive")),
+    ("aftersales", _lazy("After-sales")),
+]
+
+
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "trade/order_list.html", {"orders": selectors.consumer_orders(request.user)[:50]})
+    tab = request.GET.get("tab", "all")
+    if tab not in selectors.ORDER_TABS:
+        tab = "all"
+    orders = list(selectors.consumer_order_tab(request.user, tab)[:50])
+    selectors.attach_pictures(orders)
+    return render(request, "trade/order_list.html", {"orders": orders, "tab": tab, "tabs": ORDER_TAB_LABELS})
 
 
 @login_required
@@ -152,6 +176,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.consumer_order(request.user, order_id)
     if order is None:
         raise Http404("No such order.")
+    selectors.attach_pictures([order])
     return render(request, "trade/order_detail.html", {"order": order})
 
 
