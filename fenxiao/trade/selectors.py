@@ -120,7 +120,9 @@ def attach_pictures(orders: Sequence[Order]) -> None:
     lines = [line for order in orders for line in order.lines.all()]
     product_ids = {line.product_id_snapshot for line in lines}
     first: dict[int, str] = {}
-    for image in ProductImage.objects.filter(product_id__in=product_ids).order_by("product_id", "position", "id"):
+    for image in ProductImage.objects.filter(product_id__in=product_ids).order_by(
+        "product_id", "position", "id"
+    ):
         if image.product_id not in first:
             first[image.product_id] = (image.thumbnail or image.image).url
     for line in lines:

@@ -22,6 +22,7 @@ from fenxiao.catalog import services as catalog
 from fenxiao.catalog.images import make_thumbnail
 from fenxiao.catalog.models import Category, Product, ProductImage, ProductStatus, Sku
 from fenxiao.distribution.models import DistributorProfile
+from fenxiao.web.demo_pictures import pictures_for
 
 DEMO_PASSWORD = "fenxiao-demo-2026"
 CJK_FONTS = [
@@ -228,13 +229,16 @@ def seed_brands(ctx: DemoContext, out: Callable[[str], None]) -> None:
                         skus=skus,
                     )
                     Product.objects.filter(pk=product.pk).update(external_code=code)
-                    raw = product_picture(title, palette[(p_index + b_index) % len(palette)])
-                    picture = ProductImage(product=product, position=0, width=800, height=800)
-                    picture.image.save(f"demo-{product.pk}.jpg", ContentFile(raw), save=False)
-                    picture.thumbnail.save(
-                        f"demo-{product.pk}-thumb.jpg", ContentFile(make_thumbnail(raw)), save=False
-                    )
-                    picture.save()
+                    colour = palette[(p_index + b_index) % len(palette)]
+                    for position, raw in enumerate(pictures_for(category, colour, seed=product.pk)):
+                        picture = ProductImage(product=product, position=position, width=800, height=800)
+                        picture.image.save(f"demo-{product.pk}-{position}.jpg", ContentFile(raw), save=False)
+                        picture.thumbnail.save(
+                            f"demo-{product.pk}-{position}-thumb.jpg",
+                            ContentFile(make_thumbnail(raw)),
+                            save=False,
+                        )
+                        picture.save()
                     status = (
                         ProductStatus.DRAFT
                         if p_index == total
@@ -314,7 +318,7 @@ def seed_orders(ctx: DemoContext, out: Callable[[str], None]) -> None:
             owner = BrandStaff.objects.get(brand=order.brand, role=BrandRole.OPERATIONS)
             if stage >= 2:
                 fulfilment.ship(
-                    actor=owner, order_id=order.pk, carrier="顺丰速运", tracking_no=f"SF{order.pk:010d}"
+                    actor=owner, order_id=order.pk, carrier="shunfeng", tracking_no=f"SF{order.pk:010d}"
                 )
             if stage >= 3:
                 fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)

@@ -305,7 +305,12 @@ class ShipLine(Schema):
 
 
 class ShipIn(Schema):
-    carrier: str = Field(..., min_length=1, max_length=40, description="a Kuaidi100 courier code, e.g. shunfeng (docs/shipping.md)")
+    carrier: str = Field(
+        ...,
+        min_length=1,
+        max_length=40,
+        description="a Kuaidi100 courier code, e.g. shunfeng (docs/shipping.md)",
+    )
     tracking_no: str = Field(..., min_length=1, max_length=40)
     lines: list[ShipLine] | None = Field(None, min_length=1, description="omit to ship everything left")
 

@@ -57,7 +57,9 @@ def parse_result(data: dict) -> TrackingResult:
             )
         )
     state = str(data.get("state", ""))
-    return TrackingResult(state=state, delivered=state == DELIVERED or data.get("ischeck") == "1", steps=steps)
+    return TrackingResult(
+        state=state, delivered=state == DELIVERED or data.get("ischeck") == "1", steps=steps
+    )
 
 
 class Kuaidi100:
@@ -93,11 +95,18 @@ class Kuaidi100:
                 "company": carrier,
                 "number": tracking_no,
                 "key": self.key,
-                "parameters": {"callbackurl": callback_url, "salt": self.salt, "phone": phone, "resultv2": "0"},
+                "parameters": {
+                    "callbackurl": callback_url,
+                    "salt": self.salt,
+                    "phone": phone,
+                    "resultv2": "0",
+                },
             }
         )
         answer = self._post("/poll", {"schema": "json", "param": param})
-        if answer.get("result") is not True and str(answer.get("returnCode")) != "501":  # 501: already subscribed
+        if (
+            answer.get("result") is not True and str(answer.get("returnCode")) != "501"
+        ):  # 501: already subscribed
             raise TrackingError(str(answer.get("message") or answer.get("returnCode")))
 
 

@@ -134,7 +134,9 @@ class LocalKuaidi100:
             self.push(subscription["callbackurl"], subscription.get("salt", ""), com, num)
 
     def push(self, callback_url: str, salt: str, com: str, num: str) -> dict:
-        param = dumps({"status": "polling", "billstatus": "check", "message": "", "lastResult": self.result(com, num)})
+        param = dumps(
+            {"status": "polling", "billstatus": "check", "message": "", "lastResult": self.result(com, num)}
+        )
         body = urllib.parse.urlencode({"param": param, "sign": callback_sign(param, salt)}).encode()
         request = urllib.request.Request(callback_url, data=body, method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - a local URL
