@@ -12,19 +12,17 @@ class AddressForm(forms.ModelForm):
 
 
 class ShipForm(forms.Form):
-    carrier = forms.ChoiceField(label=_("Courier"), choices=())
+    carrier = forms.CharField(label=_("Courier"), max_length=40, widget=forms.Select())
     tracking_no = forms.CharField(label=_("Tracking number"), max_length=40)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["carrier"].choices = [("", _("Choose a courier")), *couriers.choices()]
-        self.fields["carrier"].error_messages["invalid_choice"] = _(
-            "“%(value)s” is not a courier on the list; choose one from the list."
-        )
+        self.fields["carrier"].widget.choices = [("", _("Choose a courier")), *couriers.choices()]
 
     def clean_carrier(self) -> str:
+        """A courier code of the list (its abbreviation or name is taken for it); else refused."""
         courier = couriers.find(self.cleaned_data["carrier"])
-        if courier is None:  # never reached through the choices; kept for clarity
+        if courier is None:
             raise forms.ValidationError(couriers.unknown_message(self.cleaned_data["carrier"]))
         return courier.code
 

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from fenxiao.web.redirects import safe_next
@@ -153,11 +153,11 @@ def addresses(request: HttpRequest) -> HttpResponse:
 
 
 ORDER_TAB_LABELS = [
-    ("all", _lazy("All")),
-    ("unpaid", _lazy("To pay")),
-    ("to_ship", _lazy("To ship")),
-    ("to_receive", _lazy("To receive")),
-    ("aftersales", _lazy("After-sales")),
+    ("all", pgettext_lazy("order tab", "All")),
+    ("unpaid", pgettext_lazy("order tab", "To pay")),
+    ("to_ship", pgettext_lazy("order tab", "To ship")),
+    ("to_receive", pgettext_lazy("order tab", "To receive")),
+    ("aftersales", pgettext_lazy("order tab", "After-sales")),
 ]
 
 

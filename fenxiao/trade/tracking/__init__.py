@@ -16,19 +16,19 @@ from datetime import datetime
 from typing import Protocol
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Kuaidi100's ``state`` codes (resultv2=0): what a parcel's status means.
 STATES = {
-    "0": _("In transit"),
-    "1": _("Picked up"),
-    "2": _("Problem"),
-    "3": _("Delivered"),
-    "4": _("Returned to sender"),
-    "5": _("Out for delivery"),
-    "6": _("Being returned"),
-    "7": _("Transferred"),
-    "14": _("Refused"),
+    "0": pgettext_lazy("parcel", "In transit"),
+    "1": pgettext_lazy("parcel", "Picked up"),
+    "2": pgettext_lazy("parcel", "Problem"),
+    "3": pgettext_lazy("parcel", "Delivered"),
+    "4": pgettext_lazy("parcel", "Returned to sender"),
+    "5": pgettext_lazy("parcel", "Out for delivery"),
+    "6": pgettext_lazy("parcel", "Being returned"),
+    "7": pgettext_lazy("parcel", "Transferred"),
+    "14": pgettext_lazy("parcel", "Refused"),
 }
 
 
