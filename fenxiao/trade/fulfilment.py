@@ -13,11 +13,11 @@ from fenxiao.core import clock
 from fenxiao.ledger import services as ledger
 
 from . import couriers, extensions
-from .tracking import services as tracking
 from .errors import TradeError
 from .models import Order, OrderStatus, Shipment, ShipmentLine
 from .orders import lock_order, transition
 from .platform_fee import settlement_amounts
+from .tracking import services as tracking
 
 
 @transaction.atomic

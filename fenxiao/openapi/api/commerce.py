@@ -14,9 +14,8 @@ from ninja.responses import Status
 from fenxiao.catalog import selectors as catalog_selectors
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.models import Product, ProductStatus, Sku
-from fenxiao.trade import couriers
+from fenxiao.trade import couriers, fulfilment
 from fenxiao.trade import extensions as trade_extensions
-from fenxiao.trade import fulfilment
 from fenxiao.trade import selectors as trade_selectors
 from fenxiao.trade.models import Order, OrderStatus
 

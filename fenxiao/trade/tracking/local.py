@@ -6,8 +6,9 @@ signatures, for tests and the demo (nothing leaves the machine).
     server.deliver("shunfeng", "SF1")      # the parcel arrives; subscribers get a signed push
     server.stop()
 
-Every tracking number it is asked about has a route: picked up, in transit, arrived, out for
-delivery (state 5), until ``deliver`` adds the signed-for step (state 3).
+Every tracking number it is asked about has a route, timed (Beijing time) from the moment it
+was first asked about: picked up, in transit, arrived, out for delivery (state 5), until
+``deliver`` adds the signed-for step (state 3).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import json
 import threading
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fenxiao.trade.couriers import find
 
 from .kuaidi100 import callback_sign, dumps, query_sign
 
+BEIJING = timezone(timedelta(hours=8))
 ROUTE = (
     (1, "1", "深圳市", "【深圳市】您的快件已由【深圳南山营业点】揽收"),
     (2, "0", "深圳市", "【深圳市】快件已发往【杭州转运中心】"),
@@ -35,7 +37,7 @@ DELIVERED_STEP = (5, "3", "杭州市", "【杭州市】您的快件已签收，�
 class LocalKuaidi100:
     def __init__(self, *, customer: str, key: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.customer, self.key = customer, key
-        self.started = datetime.now().replace(microsecond=0) - timedelta(hours=6)
+        self.first_seen: dict[tuple[str, str], datetime] = {}
         self.delivered: set[tuple[str, str]] = set()
         self.subscriptions: dict[tuple[str, str], dict] = {}
         self.queries: list[dict] = []
@@ -109,9 +111,11 @@ class LocalKuaidi100:
 
     def result(self, com: str, num: str) -> dict:
         steps = list(ROUTE) + ([DELIVERED_STEP] if (com, num) in self.delivered else [])
+        with self._lock:
+            start = self.first_seen.setdefault((com, num), datetime.now(BEIJING).replace(microsecond=0))
         rows = []
-        for hours, _state, area, context in reversed(steps):
-            moment = (self.started + timedelta(hours=hours)).strftime("%Y-%m-%d %H:%M:%S")
+        for order, _state, area, context in reversed(steps):
+            moment = (start + timedelta(seconds=order * 15)).strftime("%Y-%m-%d %H:%M:%S")
             rows.append({"time": moment, "ftime": moment, "context": context, "areaName": area})
         state = steps[-1][1]
         return {
