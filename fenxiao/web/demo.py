@@ -324,7 +324,35 @@ def seed_orders(ctx: DemoContext, out: Callable[[str], None]) -> None:
                 fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
                 fulfilment.settle(order.pk)
         out(f"  order set {index + 1}/{len(consumers)}")
+    _demo_tracking(out)
     ctx.sign_ins.append(("consumer with orders", "/trade/orders/", consumers[1].phone))
+
+
+def _demo_tracking(out: Callable[[str], None]) -> None:
+    """Give the demo's shipments a tracking timeline: the local Kuaidi100 (the real, signed
+    query protocol on 127.0.0.1) answers for the few seconds the seed asks it."""
+    from django.test import override_settings
+
+    from fenxiao.trade.models import Shipment
+    from fenxiao.trade.tracking import services as tracking
+    from fenxiao.trade.tracking.local import LocalKuaidi100
+
+    server = LocalKuaidi100(customer="DEMO", key="DEMO-KEY").start()
+    try:
+        with override_settings(
+            TRACKING_PROVIDER="kuaidi100",
+            KUAIDI100_URL=server.url,
+            KUAIDI100_CUSTOMER="DEMO",
+            KUAIDI100_KEY="DEMO-KEY",
+        ):
+            shipments = list(Shipment.objects.filter(tracking_checked_at__isnull=True).order_by("id"))
+            for number, shipment in enumerate(shipments, start=1):
+                if shipment.order.status == "completed":
+                    server.deliver(shipment.carrier, shipment.tracking_no)
+                tracking.refresh(shipment.pk)
+                out(f"  tracking {number}/{len(shipments)}")
+    finally:
+        server.stop()
 
 
 def seed_distribution(ctx: DemoContext, out: Callable[[str], None]) -> None:
