@@ -10,11 +10,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
-from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus, User
 from fenxiao.accounts.roles import BrandRole
@@ -22,13 +21,9 @@ from fenxiao.catalog import services as catalog
 from fenxiao.catalog.images import make_thumbnail
 from fenxiao.catalog.models import Category, Product, ProductImage, ProductStatus, Sku
 from fenxiao.distribution.models import DistributorProfile
-from fenxiao.web.demo_pictures import pictures_for
+from fenxiao.web.demo_pictures import pictures_for, studio
 
 DEMO_PASSWORD = "fenxiao-demo-2026"
-CJK_FONTS = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-]
 
 CATEGORIES = {
     ("茶叶", "Tea"): [
@@ -136,24 +131,16 @@ def _user(phone: str, name: str, *, email: str | None = None, staff: bool = Fals
     return user
 
 
-def _font(size: int) -> ImageFont.ImageFont:
-    for path in CJK_FONTS:
-        if Path(path).exists():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size=size)
-
-
 def product_picture(title: str, colour: tuple[int, int, int], size: int = 800) -> bytes:
-    """A square product picture drawn locally: a gradient and the title."""
-    image = Image.new("RGB", (size, size), colour)
-    draw = ImageDraw.Draw(image)
-    for y in range(size):
-        shade = int(60 * y / size)
-        draw.line([(0, y), (size, y)], fill=tuple(max(0, c - shade) for c in colour))
-    draw.ellipse([size * 0.2, size * 0.15, size * 0.8, size * 0.75], fill=(255, 255, 255))
-    font = _font(min(size // 10, int(size * 0.85 / max(1, len(title)))))
-    box = draw.textbbox((0, 0), title, font=font)
-    draw.text(((size - (box[2] - box[0])) / 2, size * 0.8), title, font=font, fill=(255, 255, 255))
+    """A square studio picture of a product drawn locally, its kind guessed from the title."""
+    kinds = {"壶": "teapot", "杯": "teapot", "饼": "cake", "被": "bedding", "枕": "bedding", "巾": "towels"}
+    kind = next((k for word, k in kinds.items() if word in title), None)
+    if kind is None:
+        kind = "shirt" if any(w in title for w in ("衣", "衫", "裙", "袜", "T恤")) else "tin"
+    raw = studio(kind, colour)
+    if size == 800:
+        return raw
+    image = Image.open(io.BytesIO(raw)).resize((size, size))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
