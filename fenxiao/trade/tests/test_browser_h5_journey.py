@@ -170,3 +170,16 @@ def test_phone_buy_pay_ship_track(live_server, browser, phone_context, kuaidi100
     save_screenshot(page, "h5-order-tracking.png", docs_copy=True, full_page=False)
     page.click("#confirm-receipt")
     expect(page.locator("#order-status")).to_have_text("已完成")
+
+    # The cart: a line can be unticked (checkout skips it) and deleted.
+    page.goto(f"{base}/shop/p/{product.pk}/")
+    page.click("label:has-text('250ml')")
+    page.click("#add-to-cart")
+    expect(page).to_have_url(re.compile("/trade/cart/$"))
+    expect(page.locator("#cart-total")).to_have_text("¥358.00")
+    page.click(".cart-select")
+    expect(page.locator("#cart-total")).to_have_text("¥0.00")
+    expect(page.locator(".cart-select")).to_have_attribute("aria-pressed", "false")
+    save_screenshot(page, "h5-cart.png", docs_copy=True, full_page=False)
+    page.click(".cart-delete")
+    expect(page.locator(".cart-row")).to_have_count(0)
