@@ -4,6 +4,7 @@ the same SKU and quantity; every page carries the platform's name and favicon.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -69,3 +70,14 @@ def test_every_page_has_the_platform_name_and_favicon(client, settings):
     assert 'rel="icon"' in page and "fenxiao 分销" in page
     settings.PLATFORM_NAME = "山海优选"
     assert "山海优选" in client.get("/shop/search/").content.decode()
+
+
+def test_the_countdown_and_the_points_offer_read_right_in_chinese():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        script = render_to_string("marketing/_countdown_script.html")
+    assert 'dayText = "{days}天 "' in script and '"d "' not in script
+    points = (Path(__file__).resolve().parents[1] / "templates/trade/_checkout_points.html").read_text()
+    assert "value=available.1|yuan_plain" in points  # "−¥5.00", never "−¥¥5.00"
