@@ -10,7 +10,7 @@ import json
 import pytest
 
 from fenxiao.accounts.roles import BrandRole
-from fenxiao.accounts.tests.factories import BrandStaffFactory
+from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core.worker import run_pending
 from fenxiao.openapi.tests.factories import make_app
@@ -166,4 +166,8 @@ def test_the_consumer_sees_the_timeline_and_tabs_with_the_right_actions(client, 
     detail = client.get(f"/trade/orders/{paid_order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert "顺丰速运" in detail and "SF7" in detail and "派件中" in detail
     assert detail.count('class="tracking-event"') == 4
-    assert "Your orders" not in client.get("/trade/orders/?tab=bogus").content.decode()
+    assert paid_order.order_no in client.get("/trade/orders/?tab=bogus").content.decode()  # bogus: all
+    client.force_login(UserFactory())  # another consumer: none of it in any tab, no timeline
+    for tab in ("all", "unpaid", "to_ship", "to_receive", "aftersales"):
+        assert paid_order.order_no not in client.get(f"/trade/orders/?tab={tab}").content.decode()
+    assert client.get(f"/trade/orders/{paid_order.pk}/").status_code == 404
