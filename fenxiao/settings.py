@@ -11,6 +11,9 @@ Environment variables:
 - ``ALLOWED_HOSTS``  comma-separated; default ``localhost,127.0.0.1`` (plus ``*`` in debug).
 - ``MEDIA_ROOT``     where uploads go; default ``<repo>/media``.
 - ``PLATFORM_FEE_BPS`` default platform fee in basis points (200 = 2%).
+- ``PLATFORM_NAME``, ``PLATFORM_LOGO`` the platform's name (default "fenxiao 分销") and logo.
+- ``KUAIDI100_CUSTOMER``, ``KUAIDI100_KEY``, ``KUAIDI100_SALT``, ``KUAIDI100_CALLBACK_URL`` parcel
+  tracking through Kuaidi100 (docs/shipping.md); off when no key is set.
 """
 
 from __future__ import annotations
