@@ -143,6 +143,14 @@ def test_phone_buy_pay_ship_track(live_server, browser, phone_context, kuaidi100
     save_screenshot(brand, "console-ship-refused-open-refund.png", docs_copy=True, full_page=False)
 
     brand.goto(f"{base}/console/b/{product.brand_id}/orders/{order.pk}/")
+    # Bad input: a courier code not in the list (a tampered select) — a clear message, nothing written.
+    brand.locator("select[name=carrier]").evaluate(
+        "s => { const o = new Option('fedex-moon', 'fedex-moon'); s.add(o); s.value = 'fedex-moon'; }"
+    )
+    brand.fill("input[name=tracking_no]", "FX1")
+    brand.click("#ship-form button.primary")
+    expect(brand.locator("#ship-form")).to_contain_text("“fedex-moon”不在快递公司列表中")
+    assert not order.shipments.exists()
     brand.select_option("select[name=carrier]", "shunfeng")
     brand.fill("input[name=tracking_no]", "SF1234567890")
     save_screenshot(brand, "console-ship-courier.png", docs_copy=True, full_page=False)
