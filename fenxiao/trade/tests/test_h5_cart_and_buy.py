@@ -81,3 +81,15 @@ def test_the_countdown_and_the_points_offer_read_right_in_chinese():
     assert 'dayText = "{days}天 "' in script and '"d "' not in script
     points = (Path(__file__).resolve().parents[1] / "templates/trade/_checkout_points.html").read_text()
     assert "value=available.1|yuan_plain" in points  # "−¥5.00", never "−¥¥5.00"
+
+
+def test_me_page_links_each_order_tab(client):
+    client.force_login(UserFactory())
+    page = client.get("/accounts/me/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    for tab, label in (
+        ("unpaid", "待付款"),
+        ("to_ship", "待发货"),
+        ("to_receive", "待收货"),
+        ("aftersales", "售后"),
+    ):
+        assert f'href="/trade/orders/?tab={tab}"' in page and label in page
