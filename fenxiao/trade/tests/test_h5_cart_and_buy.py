@@ -93,3 +93,24 @@ def test_me_page_links_each_order_tab(client):
         ("aftersales", "售后"),
     ):
         assert f'href="/trade/orders/?tab={tab}"' in page and label in page
+
+
+def test_the_after_sales_tab_lists_orders_with_a_request(client):
+    from fenxiao.aftersales import services as aftersales
+    from fenxiao.aftersales.models import Kind, Reason
+    from fenxiao.aftersales.tests.factories import scene
+
+    s, other = scene(distributor=False), scene(distributor=False)
+    aftersales.create_request(
+        consumer=s.consumer,
+        order_id=s.order.pk,
+        line_id=None,
+        kind=Kind.REFUND_ONLY,
+        reason=Reason.CHANGED_MIND,
+        amount=s.order.paid_amount,
+    )
+    client.force_login(s.consumer)
+    page = client.get("/trade/orders/?tab=aftersales").content.decode()
+    assert s.order.order_no in page and other.order.order_no not in page
+    client.force_login(other.consumer)
+    assert s.order.order_no not in client.get("/trade/orders/?tab=aftersales").content.decode()
