@@ -11,6 +11,9 @@ Environment variables:
 - ``ALLOWED_HOSTS``  comma-separated; default ``localhost,127.0.0.1`` (plus ``*`` in debug).
 - ``MEDIA_ROOT``     where uploads go; default ``<repo>/media``.
 - ``PLATFORM_FEE_BPS`` default platform fee in basis points (200 = 2%).
+- ``PLATFORM_NAME``, ``PLATFORM_LOGO`` the platform's name (default "fenxiao 分销") and logo.
+- ``KUAIDI100_CUSTOMER``, ``KUAIDI100_KEY``, ``KUAIDI100_SALT``, ``KUAIDI100_CALLBACK_URL`` parcel
+  tracking through Kuaidi100 (docs/shipping.md); off when no key is set.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "fenxiao.web.context_processors.platform",
             ],
         },
     },
@@ -189,6 +193,18 @@ MAX_IMAGE_PIXELS = 25_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 PLATFORM_FEE_BPS = int(os.environ.get("PLATFORM_FEE_BPS", "200"))
+
+# The platform's name and logo (header, titles, favicon); see docs/shipping.md for tracking.
+PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "fenxiao 分销")
+PLATFORM_LOGO = os.environ.get("PLATFORM_LOGO", "fenxiao/logo.svg")  # a static path or an https URL
+
+# Parcel tracking (trade.tracking): Kuaidi100's query/subscribe protocol; off when no key is set.
+KUAIDI100_URL = os.environ.get("KUAIDI100_URL", "https://poll.kuaidi100.com")
+KUAIDI100_CUSTOMER = os.environ.get("KUAIDI100_CUSTOMER", "")
+KUAIDI100_KEY = os.environ.get("KUAIDI100_KEY", "")
+KUAIDI100_SALT = os.environ.get("KUAIDI100_SALT", "")
+KUAIDI100_CALLBACK_URL = os.environ.get("KUAIDI100_CALLBACK_URL", "")
+TRACKING_PROVIDER = os.environ.get("TRACKING_PROVIDER", "kuaidi100" if KUAIDI100_KEY else "")
 
 # Hot public reads (the product page's catalogue data and offers) are cached per process for
 # this many seconds (0 turns it off); edits through the ORM invalidate at once in the process

@@ -8,10 +8,12 @@ price (``trade.selectors.visitor_unit_prices``), what checkout charges.  Adding 
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import urlencode
 
 from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from fenxiao.trade import selectors as trade_selectors
 
@@ -90,6 +92,10 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
     detail = selectors.product_page(product_id)
     if detail is None:
         raise Http404("This product is not on sale.")
+    if not request.user.is_authenticated and request.GET.get("then"):
+        # A guest tapped buy: sign in first, then come back to this SKU and quantity.
+        back = f"{request.path}?{urlencode(_chosen(request, detail))}"
+        return redirect(f"{reverse('accounts:signin')}?{urlencode({'next': back})}")
     detail = dataclasses.replace(
         detail, unit_prices=trade_selectors.visitor_unit_prices(request, detail.skus)
     )
@@ -101,5 +107,21 @@ def product_detail(request: HttpRequest, product_id: int) -> HttpResponse:
             "detail": detail,
             "product": detail.product,
             "category_name": selectors.label_of(category) if category else "",
+            "chosen": _chosen(request, detail),
         },
     )
+
+
+def _chosen(request: HttpRequest, detail) -> dict[str, int]:
+    """The SKU (of this product) and quantity a link asks to preselect: ``?sku_id=&quantity=``."""
+    chosen: dict[str, int] = {}
+    try:
+        sku_id = int(request.GET.get("sku_id") or 0)
+        quantity = int(request.GET.get("quantity") or 1)
+    except ValueError:
+        return chosen
+    if any(sku.pk == sku_id for sku in detail.skus):
+        chosen["sku_id"] = sku_id
+    if 1 <= quantity <= 999:
+        chosen["quantity"] = quantity
+    return chosen

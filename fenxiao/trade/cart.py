@@ -63,6 +63,17 @@ def set_cart_quantity(*, consumer, item_id: int, quantity: int) -> CartItem | No
     return item
 
 
+@transaction.atomic
+def select_cart_item(*, consumer, item_id: int, selected: bool) -> CartItem:
+    """Tick or untick a cart line: checkout buys only the ticked ones."""
+    item = CartItem.objects.select_for_update().filter(pk=item_id, consumer=consumer).first()
+    if item is None:
+        raise TradeError(_("This item is not in your cart."))
+    item.selected = selected
+    item.save(update_fields=["selected"])
+    return item
+
+
 def cart_items(consumer) -> QuerySet[CartItem]:
     return (
         CartItem.objects.filter(consumer=consumer)

@@ -125,15 +125,17 @@ def place_order(
     options: dict | None = None,
 ) -> Checkout:
     """Create the orders and the payment for ``items`` ((sku id, quantity) pairs; the consumer's
-    cart when omitted).  ``options`` are the buyer's pricing choices (``{"points": {brand_id: n}}``).
+    cart's ticked lines when omitted).  ``options`` are the buyer's pricing choices (``{"points": {brand_id: n}}``).
     Nothing is written unless everything is valid."""
     address = Address.objects.filter(pk=address_id, consumer=consumer).first() if address_id else None
     if address is None:
         raise TradeError(_("Choose one of your delivery addresses."))
     from_cart = items is None
     if from_cart:
-        items = [(ci.sku_id, ci.quantity) for ci in CartItem.objects.filter(consumer=consumer)]
+        items = [(ci.sku_id, ci.quantity) for ci in CartItem.objects.filter(consumer=consumer, selected=True)]
     if not items:
+        if from_cart and CartItem.objects.filter(consumer=consumer).exists():
+            raise TradeError(_("Tick at least one item in your cart."))
         raise TradeError(_("Your cart is empty."))
     merged: dict[int, int] = {}
     for sku_id, quantity in items:

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from . import divisions
+from . import couriers, divisions
 from .models import OrderStatus
 
 
@@ -72,8 +72,19 @@ class AddressForm(forms.Form):
 
 
 class ShipForm(forms.Form):
-    carrier = forms.CharField(label=_("Carrier"), max_length=40)
+    carrier = forms.CharField(label=_("Courier"), max_length=40, widget=forms.Select())
     tracking_no = forms.CharField(label=_("Tracking number"), max_length=40)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].widget.choices = [("", _("Choose a courier")), *couriers.choices()]
+
+    def clean_carrier(self) -> str:
+        """A courier code of the list (its abbreviation or name is taken for it); else refused."""
+        courier = couriers.find(self.cleaned_data["carrier"])
+        if courier is None:
+            raise forms.ValidationError(couriers.unknown_message(self.cleaned_data["carrier"]))
+        return courier.code
 
 
 class OrderFilterForm(forms.Form):

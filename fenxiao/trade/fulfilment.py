@@ -12,11 +12,12 @@ from fenxiao.accounts.roles import Perm
 from fenxiao.core import clock
 from fenxiao.ledger import services as ledger
 
-from . import extensions, partner_flow
+from . import couriers, extensions, partner_flow
 from .errors import TradeError
 from .models import Order, OrderStatus, Shipment, ShipmentLine
 from .orders import lock_order, transition
 from .platform_fee import settlement_amounts
+from .tracking import services as tracking
 
 
 @transaction.atomic
@@ -46,6 +47,10 @@ def ship(
     carrier, tracking_no = carrier.strip(), tracking_no.strip()
     if not carrier or not tracking_no:
         raise TradeError(_("Give the carrier and the tracking number."))
+    courier = couriers.find(carrier)
+    if courier is None:
+        raise TradeError(couriers.unknown_message(carrier))
+    carrier = courier.code
     lines = {line.pk: line for line in order.lines.select_for_update()}
     held = extensions.units_held(order)
     wanted = (
@@ -84,6 +89,7 @@ def ship(
             reason=f"{carrier} {tracking_no}",
         )
     extensions.shipped(order, shipment)
+    tracking.schedule(shipment)
     return shipment
 
 

@@ -101,6 +101,7 @@ class CartItem(models.Model):
     )
     sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="+")
     quantity = models.PositiveIntegerField()
+    selected = models.BooleanField(_("selected for checkout"), default=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -277,6 +278,10 @@ class Shipment(models.Model):
     tracking_no = models.CharField(_("tracking number"), max_length=40)
     shipped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     shipped_at = models.DateTimeField()
+    # What the tracking provider last said (trade.tracking): its state code and when it was asked.
+    tracking_state = models.CharField(max_length=20, blank=True)
+    tracking_checked_at = models.DateTimeField(null=True, blank=True)
+    tracking_subscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("shipment")
@@ -285,6 +290,37 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_no}"
+
+    @property
+    def carrier_name(self) -> str:
+        from .couriers import name_of
+
+        return name_of(self.carrier)
+
+    @property
+    def tracking_state_label(self) -> str:
+        from .tracking import state_label
+
+        return state_label(self.tracking_state)
+
+
+class TrackingEvent(models.Model):
+    """One step of a parcel's way as the tracking provider reported it (newest shown first)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking_events")
+    at = models.DateTimeField()
+    context = models.CharField(max_length=300)
+    location = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "at", "context"], name="tracking_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.context}"
 
 
 class ShipmentLine(models.Model):

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .tracking.views import kuaidi100_callback
 
 app_name = "trade"
 
@@ -18,4 +19,5 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/action/", views.order_action, name="order_action"),
+    path("tracking/kuaidi100/", kuaidi100_callback, name="kuaidi100_callback"),
 ]

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
@@ -59,10 +60,19 @@ def _back(request: HttpRequest, *, status: int, message: list[str]) -> HttpRespo
 @require_POST
 @login_required
 def cart_update(request: HttpRequest, item_id: int) -> HttpResponse:
+    action = request.POST.get("action", "quantity")
     try:
-        cart_service.set_cart_quantity(
-            consumer=request.user, item_id=item_id, quantity=_int(request.POST.get("quantity"), -1)
-        )
+        if action == "delete":
+            cart_service.set_cart_quantity(consumer=request.user, item_id=item_id, quantity=0)
+            messages.success(request, _("Removed from your cart."))
+        elif action == "select":
+            cart_service.select_cart_item(
+                consumer=request.user, item_id=item_id, selected=request.POST.get("selected") == "1"
+            )
+        else:
+            cart_service.set_cart_quantity(
+                consumer=request.user, item_id=item_id, quantity=_int(request.POST.get("quantity"), -1)
+            )
     except TradeError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("trade:cart")
@@ -147,6 +157,15 @@ def addresses(request: HttpRequest) -> HttpResponse:
     )
 
 
+ORDER_TAB_LABELS = [
+    ("all", pgettext_lazy("order tab", "All")),
+    ("unpaid", pgettext_lazy("order tab", "To pay")),
+    ("to_ship", pgettext_lazy("order tab", "To ship")),
+    ("to_receive", pgettext_lazy("order tab", "To receive")),
+    ("aftersales", pgettext_lazy("order tab", "After-sales")),
+]
+
+
 @require_GET
 @cache_control(public=True, max_age=86400)
 def division_list(request: HttpRequest) -> JsonResponse:
@@ -166,7 +185,12 @@ def division_list(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "trade/order_list.html", {"orders": selectors.consumer_orders(request.user)[:50]})
+    tab = request.GET.get("tab", "all")
+    if tab not in selectors.ORDER_TABS:
+        tab = "all"
+    orders = list(selectors.consumer_order_tab(request.user, tab)[:50])
+    selectors.attach_pictures(orders)
+    return render(request, "trade/order_list.html", {"orders": orders, "tab": tab, "tabs": ORDER_TAB_LABELS})
 
 
 @login_required
@@ -174,6 +198,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = selectors.consumer_order(request.user, order_id)
     if order is None:
         raise Http404("No such order.")
+    selectors.attach_pictures([order])
     return render(request, "trade/order_detail.html", {"order": order})
 
 

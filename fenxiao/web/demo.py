@@ -10,11 +10,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
-from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from fenxiao.accounts.models import Brand, BrandStaff, BrandStatus, User
 from fenxiao.accounts.roles import BrandRole
@@ -22,12 +21,9 @@ from fenxiao.catalog import services as catalog
 from fenxiao.catalog.images import make_thumbnail
 from fenxiao.catalog.models import Category, Product, ProductImage, ProductStatus, Sku
 from fenxiao.distribution.models import DistributorProfile
+from fenxiao.web.demo_pictures import pictures_for, studio
 
 DEMO_PASSWORD = "fenxiao-demo-2026"
-CJK_FONTS = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-]
 
 CATEGORIES = {
     ("茶叶", "Tea"): [
@@ -135,24 +131,16 @@ def _user(phone: str, name: str, *, email: str | None = None, staff: bool = Fals
     return user
 
 
-def _font(size: int) -> ImageFont.ImageFont:
-    for path in CJK_FONTS:
-        if Path(path).exists():
-            return ImageFont.truetype(path, size)
-    return ImageFont.load_default(size=size)
-
-
 def product_picture(title: str, colour: tuple[int, int, int], size: int = 800) -> bytes:
-    """A square product picture drawn locally: a gradient and the title."""
-    image = Image.new("RGB", (size, size), colour)
-    draw = ImageDraw.Draw(image)
-    for y in range(size):
-        shade = int(60 * y / size)
-        draw.line([(0, y), (size, y)], fill=tuple(max(0, c - shade) for c in colour))
-    draw.ellipse([size * 0.2, size * 0.15, size * 0.8, size * 0.75], fill=(255, 255, 255))
-    font = _font(min(size // 10, int(size * 0.85 / max(1, len(title)))))
-    box = draw.textbbox((0, 0), title, font=font)
-    draw.text(((size - (box[2] - box[0])) / 2, size * 0.8), title, font=font, fill=(255, 255, 255))
+    """A square studio picture of a product drawn locally, its kind guessed from the title."""
+    kinds = {"壶": "teapot", "杯": "teapot", "饼": "cake", "被": "bedding", "枕": "bedding", "巾": "towels"}
+    kind = next((k for word, k in kinds.items() if word in title), None)
+    if kind is None:
+        kind = "shirt" if any(w in title for w in ("衣", "衫", "裙", "袜", "T恤")) else "tin"
+    raw = studio(kind, colour)
+    if size == 800:
+        return raw
+    image = Image.open(io.BytesIO(raw)).resize((size, size))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
     return out.getvalue()
@@ -228,13 +216,16 @@ def seed_brands(ctx: DemoContext, out: Callable[[str], None]) -> None:
                         skus=skus,
                     )
                     Product.objects.filter(pk=product.pk).update(external_code=code)
-                    raw = product_picture(title, palette[(p_index + b_index) % len(palette)])
-                    picture = ProductImage(product=product, position=0, width=800, height=800)
-                    picture.image.save(f"demo-{product.pk}.jpg", ContentFile(raw), save=False)
-                    picture.thumbnail.save(
-                        f"demo-{product.pk}-thumb.jpg", ContentFile(make_thumbnail(raw)), save=False
-                    )
-                    picture.save()
+                    colour = palette[(p_index + b_index) % len(palette)]
+                    for position, raw in enumerate(pictures_for(category, colour, seed=product.pk)):
+                        picture = ProductImage(product=product, position=position, width=800, height=800)
+                        picture.image.save(f"demo-{product.pk}-{position}.jpg", ContentFile(raw), save=False)
+                        picture.thumbnail.save(
+                            f"demo-{product.pk}-{position}-thumb.jpg",
+                            ContentFile(make_thumbnail(raw)),
+                            save=False,
+                        )
+                        picture.save()
                     status = (
                         ProductStatus.DRAFT
                         if p_index == total
@@ -317,13 +308,41 @@ def seed_orders(ctx: DemoContext, out: Callable[[str], None]) -> None:
             owner = BrandStaff.objects.get(brand=order.brand, role=BrandRole.OPERATIONS)
             if stage >= 2:
                 fulfilment.ship(
-                    actor=owner, order_id=order.pk, carrier="顺丰速运", tracking_no=f"SF{order.pk:010d}"
+                    actor=owner, order_id=order.pk, carrier="shunfeng", tracking_no=f"SF{order.pk:010d}"
                 )
             if stage >= 3:
                 fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
                 fulfilment.settle(order.pk)
         out(f"  order set {index + 1}/{len(consumers)}")
+    _demo_tracking(out)
     ctx.sign_ins.append(("consumer with orders", "/trade/orders/", consumers[1].phone))
+
+
+def _demo_tracking(out: Callable[[str], None]) -> None:
+    """Give the demo's shipments a tracking timeline: the local Kuaidi100 (the real, signed
+    query protocol on 127.0.0.1) answers for the few seconds the seed asks it."""
+    from django.test import override_settings
+
+    from fenxiao.trade.models import Shipment
+    from fenxiao.trade.tracking import services as tracking
+    from fenxiao.trade.tracking.local import LocalKuaidi100
+
+    server = LocalKuaidi100(customer="DEMO", key="DEMO-KEY").start()
+    try:
+        with override_settings(
+            TRACKING_PROVIDER="kuaidi100",
+            KUAIDI100_URL=server.url,
+            KUAIDI100_CUSTOMER="DEMO",
+            KUAIDI100_KEY="DEMO-KEY",
+        ):
+            shipments = list(Shipment.objects.filter(tracking_checked_at__isnull=True).order_by("id"))
+            for number, shipment in enumerate(shipments, start=1):
+                if shipment.order.status == "completed":
+                    server.deliver(shipment.carrier, shipment.tracking_no)
+                tracking.refresh(shipment.pk)
+                out(f"  tracking {number}/{len(shipments)}")
+    finally:
+        server.stop()
 
 
 def seed_distribution(ctx: DemoContext, out: Callable[[str], None]) -> None:

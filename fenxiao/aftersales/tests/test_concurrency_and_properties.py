@@ -163,7 +163,7 @@ def test_random_aftersales_paths_keep_ledger_and_commissions_consistent(actions)
             elif action == "cancel":
                 services.cancel(consumer=s.consumer, request_id=rid)
             elif action == "ship_order":
-                fulfilment.ship(actor=s.owner, order_id=s.order.pk, carrier="c", tracking_no="t")
+                fulfilment.ship(actor=s.owner, order_id=s.order.pk, carrier="SF", tracking_no="t")
             elif action == "confirm_order":
                 fulfilment.confirm_receipt(consumer=s.consumer, order_id=s.order.pk)
             elif action == "wait":

@@ -120,8 +120,12 @@ def test_signed_in_consumer_gets_the_cart_form(client, shirt):
 def test_visitor_is_asked_to_sign_in_and_comes_back(client, shirt):
     product, _ = shirt
     body = client.get(f"/shop/p/{product.pk}/").content.decode()
-    assert 'id="add-to-cart"' not in body
-    assert f'href="/accounts/signin/?next=/shop/p/{product.pk}/"' in body
+    assert 'id="sign-in-to-buy"' in body
+    assert f'id="sku-picker" method="get" action="/shop/p/{product.pk}/"' in body
+    sku_id = product.skus.filter(stock__gt=0).first().pk  # tapping buy: sign in, then this SKU again
+    response = client.get(f"/shop/p/{product.pk}/", {"sku_id": sku_id, "quantity": 2, "then": "checkout"})
+    next_url = f"%2Fshop%2Fp%2F{product.pk}%2F%3Fsku_id%3D{sku_id}%26quantity%3D2"
+    assert response["Location"] == f"/accounts/signin/?next={next_url}"
 
 
 def test_sold_out_product_cannot_be_bought(client):

@@ -62,7 +62,7 @@ def earned_distributor(
     )
     pay_checkout(checkout)
     order = checkout.orders.get()
-    fulfilment.ship(actor=owner, order_id=order.pk, carrier="x", tracking_no="y")
+    fulfilment.ship(actor=owner, order_id=order.pk, carrier="SF", tracking_no="y")
     fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
     clock.advance(timedelta(seconds=1))
     fulfilment.settle(order.pk)

@@ -280,7 +280,7 @@ def test_refunds_after_settlement_in_parts_take_back_everything_exactly(before, 
     order = _buy(consumer, sku, quantity=2)
     if before:
         refunds.refund_order(order_id=order.pk, amount=before, reason="x", reference="before")
-    fulfilment.ship(actor=owner, order_id=order.pk, carrier="x", tracking_no="y")
+    fulfilment.ship(actor=owner, order_id=order.pk, carrier="SF", tracking_no="y")
     fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
     assert fulfilment.settle(order.pk) is not None
     order.refresh_from_db()
@@ -350,7 +350,7 @@ def test_wallet_equals_commissions_minus_clawbacks(purchases):
         order = _buy(consumer, sku, quantity)
         paid_goods += order.paid_amount - order.shipping_amount
         if settle_first:
-            fulfilment.ship(actor=owner, order_id=order.pk, carrier="x", tracking_no="y")
+            fulfilment.ship(actor=owner, order_id=order.pk, carrier="SF", tracking_no="y")
             fulfilment.confirm_receipt(consumer=consumer, order_id=order.pk)
             fulfilment.settle(order.pk)
         refund = min(refund, order.paid_amount)
@@ -377,7 +377,7 @@ def test_levels_set_the_rate_and_upgrade_on_settled_sales(brand_setup):
     )
     first = _buy(consumer, sku, quantity=2)
     assert first.commissions.get().rate_bps == 1000
-    fulfilment.ship(actor=owner, order_id=first.pk, carrier="x", tracking_no="y")
+    fulfilment.ship(actor=owner, order_id=first.pk, carrier="SF", tracking_no="y")
     fulfilment.confirm_receipt(consumer=consumer, order_id=first.pk)
     fulfilment.settle(first.pk)
     member.refresh_from_db()

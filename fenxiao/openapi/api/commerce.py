@@ -14,8 +14,8 @@ from ninja.responses import Status
 from fenxiao.catalog import selectors as catalog_selectors
 from fenxiao.catalog import services as catalog
 from fenxiao.catalog.models import Product, ProductStatus, Sku
+from fenxiao.trade import couriers, fulfilment
 from fenxiao.trade import extensions as trade_extensions
-from fenxiao.trade import fulfilment
 from fenxiao.trade import selectors as trade_selectors
 from fenxiao.trade.models import Order, OrderStatus
 
@@ -304,7 +304,12 @@ class ShipLine(Schema):
 
 
 class ShipIn(Schema):
-    carrier: str = Field(..., min_length=1, max_length=40)
+    carrier: str = Field(
+        ...,
+        min_length=1,
+        max_length=40,
+        description="a Kuaidi100 courier code, e.g. shunfeng (docs/shipping.md)",
+    )
     tracking_no: str = Field(..., min_length=1, max_length=40)
     lines: list[ShipLine] | None = Field(None, min_length=1, description="omit to ship everything left")
 
@@ -365,6 +370,9 @@ def ship_order(request: HttpRequest, order_no: str, payload: ShipIn):
     blocked = trade_extensions.ship_blocker(order)  # e.g. a group buy whose group is not complete
     if blocked:
         raise ApiError(409, "invalid_state", blocked)
+    if couriers.find(payload.carrier) is None:
+        message = couriers.unknown_message(payload.carrier)
+        raise ApiError(400, "invalid", message, {"carrier": [message]})
     quantities = None
     if payload.lines is not None:
         quantities = {}

@@ -188,7 +188,7 @@ def test_ship_order_through_fulfilment(client, world):
     assert response.status_code == 201, response.content
     assert (
         response.json()["status"] == OrderStatus.SHIPPED
-        and response.json()["shipments"][0]["carrier"] == "SF"
+        and response.json()["shipments"][0]["carrier"] == "shunfeng"
     )
     assert OutboxEvent.objects.filter(topic="order.shipped", payload__order_id=order.pk).exists()
     shipped_by = order.shipments.get().shipped_by

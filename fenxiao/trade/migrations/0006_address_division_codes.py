@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trade', '0003_alter_shipment_options_alter_shippingrule_options'),
+        ('trade', '0005_cartitem_selected'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

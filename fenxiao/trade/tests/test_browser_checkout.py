@@ -41,7 +41,7 @@ def test_two_brand_checkout_paid_shipped_confirmed(live_server, browser, phone_c
         brand_page = desk.new_page()
         sign_in(brand_page, base, staff[order.brand_id].user, f"/console/b/{order.brand_id}/orders/")
         brand_page.click(f"text={order.order_no}")
-        brand_page.fill("input[name=carrier]", "顺丰速运")
+        brand_page.select_option("select[name=carrier]", "shunfeng")
         brand_page.fill("input[name=tracking_no]", f"SF{order.pk:08d}")
         brand_page.click("#ship-form button.primary")
         expect(brand_page.locator("#order-status")).to_have_text("已发货")

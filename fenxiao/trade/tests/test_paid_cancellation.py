@@ -184,7 +184,7 @@ def test_pages_show_the_cancellation_and_its_reason(client, sold):
     assert "Cancelled" in page and "refunded in full before shipping" in page and 'id="ship-form"' not in page
     zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9").content.decode()
     assert "发货前已全额退款" in zh
-    response = client.post(url + "ship/", {"carrier": "x", "tracking_no": "y"})
+    response = client.post(url + "ship/", {"carrier": "shunfeng", "tracking_no": "y"})
     assert response.status_code == 400 and "Only a paid order can be shipped" in response.content.decode()
     client.force_login(sold.consumer)
     mine = client.get(f"/trade/orders/{sold.order.pk}/").content.decode()

@@ -154,7 +154,7 @@ def test_illegal_transitions_change_nothing(shop):
     order = checkout.orders.get()
     staff = BrandStaffFactory(brand=order.brand, role=BrandRole.OPERATIONS)
     with pytest.raises(TradeError, match="Only a paid order"):
-        fulfilment.ship(actor=staff, order_id=order.pk, carrier="x", tracking_no="y")
+        fulfilment.ship(actor=staff, order_id=order.pk, carrier="SF", tracking_no="y")
     with pytest.raises(TradeError, match="cannot become"):
         fulfilment.confirm_receipt(consumer=shop["consumer"], order_id=order.pk)
     pay_checkout(checkout)
@@ -174,12 +174,12 @@ def test_roles_and_tenancy_for_shipping(shop):
         fulfilment.ship(
             actor=BrandStaffFactory(brand=order.brand, role=BrandRole.FINANCE),
             order_id=order.pk,
-            carrier="x",
+            carrier="SF",
             tracking_no="y",
         )
     with pytest.raises(Order.DoesNotExist):
         fulfilment.ship(
-            actor=BrandStaffFactory(role=BrandRole.OWNER), order_id=order.pk, carrier="x", tracking_no="y"
+            actor=BrandStaffFactory(role=BrandRole.OWNER), order_id=order.pk, carrier="SF", tracking_no="y"
         )
     with pytest.raises(Order.DoesNotExist):
         fulfilment.confirm_receipt(consumer=UserFactory(), order_id=order.pk)
@@ -228,7 +228,7 @@ def test_auto_confirm_and_settlement_timers(shop):
     fulfilment.ship(
         actor=BrandStaffFactory(brand=order.brand, role=BrandRole.OPERATIONS),
         order_id=order.pk,
-        carrier="x",
+        carrier="SF",
         tracking_no="y",
     )
     clock.advance(timedelta(days=11))
@@ -248,7 +248,7 @@ def test_refunds_before_and_after_settlement(shop):
     with pytest.raises(TradeError, match="more than"):
         refunds.refund_order(order_id=order.pk, amount=order.paid_amount, reason="x", reference="a2")
     staff = BrandStaffFactory(brand=order.brand, role=BrandRole.OPERATIONS)
-    fulfilment.ship(actor=staff, order_id=order.pk, carrier="x", tracking_no="y")
+    fulfilment.ship(actor=staff, order_id=order.pk, carrier="SF", tracking_no="y")
     fulfilment.confirm_receipt(consumer=shop["consumer"], order_id=order.pk)
     fulfilment.settle(order.pk)
     refunds.refund_order(order_id=order.pk, amount=3333, reason="售后", reference="a3")

@@ -94,6 +94,7 @@ POLICIES: dict[str, str] = {
     "trade/orders/": SIGNED_IN,
     "trade/orders/<int:order_id>/": OWNER,
     "trade/orders/<int:order_id>/action/": OWNER,
+    "trade/tracking/kuaidi100/": RECEIVER,
     # payments
     "payments/pay/<str:out_trade_no>/": OWNER,
     "payments/result/<str:out_trade_no>/": OWNER,

@@ -26,6 +26,13 @@ def test_demo_data_is_complete_and_idempotent(client):
     assert User.objects.filter(phone__startswith="1370000").count() == 20
     assert any("product 22/22" in line for line in lines)  # progress is shown
     assert ledger.trial_balance() == 0
+    from fenxiao.catalog.models import ProductImage
+    from fenxiao.trade.models import Shipment, TrackingEvent
+
+    assert all(p.images.count() >= 3 for p in Product.objects.all())  # a gallery to swipe
+    assert ProductImage.objects.filter(position=2).count() == Product.objects.count()
+    shipments = Shipment.objects.count()
+    assert shipments and TrackingEvent.objects.values("shipment").distinct().count() == shipments
     for _role, _where, phone in ctx.sign_ins:
         assert client.login(username=phone, password=DEMO_PASSWORD), phone
         client.logout()
