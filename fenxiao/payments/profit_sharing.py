@@ -51,11 +51,13 @@ def service_provider_brands(brand_ids: Iterable[int]) -> set[int]:
     )
 
 
-def flow_for_brands(brand_ids: Iterable[int]) -> str:
+def flow_for_brands(brand_ids: Iterable[int], *, partner: set[int] | None = None) -> str:
     """The one funds flow of a payment for these brands.  A cart mixing brands on different flows
-    is refused (one payment cannot both land with the platform and with sub-merchants)."""
+    is refused (one payment cannot both land with the platform and with sub-merchants).
+    ``partner``: the brands on the service-provider flow when the caller already read them."""
     brand_ids = set(brand_ids)
-    partner = service_provider_brands(brand_ids)
+    if partner is None:
+        partner = service_provider_brands(brand_ids)
     if not partner:
         return FundsFlow.PLATFORM_MERCHANT
     if partner != brand_ids:

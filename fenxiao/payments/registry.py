@@ -30,16 +30,21 @@ def default_gateway_name() -> str:
     return getattr(settings, "PAYMENT_GATEWAY", "sandbox")
 
 
-def gateway_for_brands(brand_ids: Iterable[int]) -> str:
+def gateway_for_brands(brand_ids: Iterable[int], *, chosen: list[str] | None = None) -> str:
+    """The brands' gateway when every one of them chose the same; the default otherwise.
+    ``chosen``: the gateways the brands chose (one per brand that chose) when the caller read them."""
     from .models import BrandPaymentSetting
 
     brand_ids = set(brand_ids)
     if not brand_ids:
         return default_gateway_name()
-    rows = list(BrandPaymentSetting.objects.filter(brand_id__in=brand_ids).values_list("gateway", flat=True))
-    chosen, configured = set(rows), len(rows)  # one row per brand at most (unique brand)
-    if len(chosen) == 1 and configured == len(brand_ids):
-        return chosen.pop()
+    if chosen is None:
+        chosen = list(
+            BrandPaymentSetting.objects.filter(brand_id__in=brand_ids).values_list("gateway", flat=True)
+        )
+    distinct, configured = set(chosen), len(chosen)  # one row per brand at most (unique brand)
+    if len(distinct) == 1 and configured == len(brand_ids):
+        return distinct.pop()
     return default_gateway_name()
 
 

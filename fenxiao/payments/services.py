@@ -32,6 +32,7 @@ from .models import (
 from .partner_models import PARTNER_GATEWAY
 from .purposes import handler_for
 from .registry import default_gateway_name, gateway_for_brands, get_gateway
+from .selectors import brand_payment_facts
 
 log = logging.getLogger("fenxiao.payments")
 REFUND_POLL_AFTER = timedelta(minutes=5)
@@ -62,8 +63,9 @@ def create_payment(
     if amount <= 0:
         raise PaymentError(_("Nothing to pay."))
     brand_ids = set(brand_ids) | set(brand_amounts or {})
+    facts = brand_payment_facts(brand_ids)
     try:
-        flow = profit_sharing.flow_for_brands(brand_ids)
+        flow = profit_sharing.flow_for_brands(brand_ids, partner=facts.service_provider_brands)
     except profit_sharing.FundsFlowError as exc:
         raise PaymentError(str(exc)) from exc
     partner = flow == FundsFlow.SERVICE_PROVIDER and not gateway
@@ -75,7 +77,9 @@ def create_payment(
         purpose=purpose,
         reference=reference,
         description=description[:127],
-        gateway=PARTNER_GATEWAY if partner else gateway or gateway_for_brands(brand_ids),
+        gateway=PARTNER_GATEWAY
+        if partner
+        else gateway or gateway_for_brands(brand_ids, chosen=facts.chosen_gateways),
         expires_at=expires_at,
     )
     if partner:

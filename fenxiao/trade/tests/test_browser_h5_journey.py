@@ -26,6 +26,7 @@ from fenxiao.trade.models import Order, OrderStatus
 from fenxiao.trade.tracking.local import LocalKuaidi100
 from fenxiao.web.demo_pictures import pictures_for
 
+from .browser_journeys import pick_division
 from .factories import AddressFactory, pay_checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -102,8 +103,7 @@ def test_phone_buy_pay_ship_track(live_server, browser, phone_context, kuaidi100
     page.click("#add-address")
     page.fill("input[name=name]", "李四")
     page.fill("input[name=phone]", "13912345678")
-    page.fill("input[name=province]", "浙江省")
-    page.fill("input[name=city]", "杭州市")
+    pick_division(page, "浙江省", "杭州市", "西湖区")
     page.fill("input[name=detail]", "文一西路 1 号")
     page.click("main form button[type=submit]")
     expect(page.locator("#checkout-total")).to_have_text("¥596.00")
