@@ -81,7 +81,19 @@ def _redis() -> tuple[subprocess.Popen, str, str]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="fenxiao-bench-redis-")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
         stdout=subprocess.DEVNULL,
     )
     time.sleep(0.5)
@@ -101,7 +113,9 @@ def _percentiles(values: list[float]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", choices=["database", "rq"], default="database")
     parser.add_argument("--tasks", type=int, default=2000, help="no-op tasks for the throughput run")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
@@ -125,9 +139,9 @@ def main() -> None:
             import django
 
             django.setup()
-            import bench.tasks_probe  # noqa: F401 — registers bench.noop here too
             from django.db import transaction
 
+            import bench.tasks_probe  # noqa: F401 — registers bench.noop here too
             from fenxiao.core.jobs import enqueue_many
 
             table, has_started = _table()
@@ -146,11 +160,19 @@ def main() -> None:
                 elapsed = time.monotonic() - began
                 results["tasks"] = args.tasks
                 results["tasks_per_second"] = round(args.tasks / elapsed, 1)
-                print(f"{args.tasks} tasks in {elapsed:.1f} s: {args.tasks / elapsed:.1f} tasks/s", flush=True)
+                print(
+                    f"{args.tasks} tasks in {elapsed:.1f} s: {args.tasks / elapsed:.1f} tasks/s", flush=True
+                )
 
                 # 2. Relay lag under checkout load.
                 out = subprocess.run(
-                    [sys.executable, "manage.py", "shell", "-c", SETUP.replace("sys.argv[1]", str(args.buyers))],
+                    [
+                        sys.executable,
+                        "manage.py",
+                        "shell",
+                        "-c",
+                        SETUP.replace("sys.argv[1]", str(args.buyers)),
+                    ],
                     cwd=ROOT,
                     env=env,
                     check=True,
@@ -189,8 +211,12 @@ def main() -> None:
                         concurrency=args.buyers,
                         requests_per_worker=args.checkouts,
                     )
-                total = _count(f"SELECT COUNT(*) FROM {table} WHERE id > %s AND name = 'core.deliver_event'", [before])
-                _wait_done(table, f"id > {int(before)} AND name = 'core.deliver_event'", total, "event deliveries")
+                total = _count(
+                    f"SELECT COUNT(*) FROM {table} WHERE id > %s AND name = 'core.deliver_event'", [before]
+                )
+                _wait_done(
+                    table, f"id > {int(before)} AND name = 'core.deliver_event'", total, "event deliveries"
+                )
                 from django.db import connection
 
                 with connection.cursor() as cursor:
@@ -205,7 +231,9 @@ def main() -> None:
                 results["deliveries"] = len(rows)
                 results["commit_to_done"] = _percentiles([(r[1] - r[0]).total_seconds() for r in rows])
                 if has_started:
-                    results["commit_to_start"] = _percentiles([(r[2] - r[0]).total_seconds() for r in rows if r[2]])
+                    results["commit_to_start"] = _percentiles(
+                        [(r[2] - r[0]).total_seconds() for r in rows if r[2]]
+                    )
             finally:
                 for worker in workers:
                     worker.send_signal(signal.SIGTERM)

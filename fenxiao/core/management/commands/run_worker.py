@@ -2,15 +2,24 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
-from fenxiao.core.worker import claim_job, queue_depth, run_due_timers, run_job, worker_id
+from fenxiao.core.relay import queue_stats, relay_once, run_backend_tasks, worker_id
 
 
 class Command(BaseCommand):
-    help = "Run background jobs, event deliveries and timers until stopped (SIGTERM/SIGINT stop gracefully)."
+    help = (
+        "Run background work until stopped (SIGTERM/SIGINT stop gracefully): the outbox relay and "
+        "timers, and the task backend's worker (TASK_BACKEND=database: the task table; rq: RQ on Redis)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="run what is due now, then exit")
+        parser.add_argument(
+            "--relay-only",
+            action="store_true",
+            help="only hand due entries and timers to the backend (tasks run by db_worker/rqworker processes)",
+        )
         parser.add_argument(
             "--idle-sleep", type=float, default=0.5, help="seconds to wait when nothing is due"
         )
@@ -19,7 +28,13 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, once: bool = False, idle_sleep: float = 0.5, report_every: float = 60.0, **options
+        self,
+        *args,
+        once: bool = False,
+        relay_only: bool = False,
+        idle_sleep: float = 0.5,
+        report_every: float = 60.0,
+        **options,
     ) -> None:
         owner = worker_id()
         stopping = False
@@ -28,21 +43,26 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        def listen() -> None:
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+
+        listen()
         self.stdout.write(f"worker {owner} started")
         last_report = 0.0
         while not stopping:
-            run_due_timers(owner)
-            job = claim_job(owner)
-            if job is not None:
-                ok = run_job(job, owner)
-                self.stdout.write(f"{'done' if ok else 'failed'} {job.name}#{job.pk}")
+            close_old_connections()
+            sent = relay_once(owner)
+            ran = 0 if relay_only else run_backend_tasks(owner, limit=200)
+            listen()  # an RQ burst installs its own handlers
+            if sent or ran:
+                self.stdout.write(f"handed over {sent}, ran {ran}")
                 continue
             if once:
                 break
             if time.monotonic() - last_report > report_every:
-                self.stdout.write(f"queue depth {queue_depth()}")
+                depth = {queue: int(stat["depth"]) for queue, stat in queue_stats().items()}
+                self.stdout.write(f"queue depth {depth}")
                 last_report = time.monotonic()
             time.sleep(idle_sleep)
         self.stdout.write(f"worker {owner} stopped")
