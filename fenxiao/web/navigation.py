@@ -44,6 +44,7 @@ PLATFORM_NAV: list[tuple[str, str]] = [
     ("/platform/finance/", _("Settlement")),
     ("audit_log", _("Audit log")),
     ("platform:arbitration", _("Arbitration")),
+    ("platform:tasks", _("Background tasks")),
     ("analytics:platform", _("Data cube")),
     ("admin:index", _("Platform admin")),
 ]

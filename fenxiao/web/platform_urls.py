@@ -5,6 +5,7 @@ own URLs under ``/platform/`` (``fenxiao/urls.py``)."""
 from django.urls import path
 
 from fenxiao.aftersales import platform_views
+from fenxiao.core import task_views
 
 from . import views
 
@@ -13,4 +14,6 @@ app_name = "platform"
 urlpatterns = [
     path("", views.platform_home, name="home"),
     path("arbitration/", platform_views.queue, name="arbitration"),
+    path("tasks/", task_views.tasks, name="tasks"),
+    path("tasks/<int:entry_id>/retry/", task_views.retry, name="task_retry"),
 ]
