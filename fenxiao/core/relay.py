@@ -71,10 +71,13 @@ def claim_timers(owner: str) -> int:
     return claimed
 
 
-def claim_due(owner: str, limit: int = BATCH) -> list[OutboxEntry]:
-    """Mark up to ``limit`` due entries ``running`` under a lease for ``owner``."""
+def claim_due(owner: str, limit: int = BATCH, *, names: list[str] | None = None) -> list[OutboxEntry]:
+    """Mark up to ``limit`` due entries (of the jobs ``names``: all when None) ``running`` under a
+    lease for ``owner``."""
     with transaction.atomic():
         query = _due_entries()
+        if names is not None:
+            query = query.filter(name__in=names)
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
         entries = list(query[:limit])
@@ -217,8 +220,11 @@ def run_pending(max_jobs: int | None = None, *, owner: str | None = None, timers
     """Relay and run everything due now, in this process; the number of job entries handed over
     (timers' runs not counted, as before)."""
     owner = owner or worker_id()
-    if timers:
-        claim_timers(owner)
+    if timers and claim_timers(owner):
+        # The timers first, as the old worker ran them before the jobs.
+        while entries := claim_due(owner, names=list(TIMERS)):
+            dispatch(entries)
+            run_backend_tasks(owner)
     count = 0
     while max_jobs is None or count < max_jobs:
         limit = BATCH if max_jobs is None else min(BATCH, max_jobs - count)
