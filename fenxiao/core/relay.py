@@ -207,13 +207,32 @@ def run_backend_tasks(owner: str, limit: int | None = None) -> int:
             ran += 1
         return ran
     if backend == "RQBackend":
-        import django_rq
-        from rq import SimpleWorker
-
-        worker = django_rq.get_worker(*QUEUES, worker_class=SimpleWorker)
+        worker = rq_worker(signals=False)
         worker.work(burst=True, max_jobs=limit, with_scheduler=False, logging_level="WARNING")
         return worker.successful_job_count + worker.failed_job_count
     return 0
+
+
+def rq_worker(*, signals: bool = True):
+    """An RQ worker on every queue, highest priority first, running tasks in its own process
+    (``SimpleWorker``: no fork, so no database connection shared with a child).  Without
+    ``signals`` it leaves the caller's SIGTERM/SIGINT handlers alone."""
+    import django_rq
+    from django_tasks_rq import Job
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        def _install_signal_handlers(self) -> None:
+            if signals:
+                super()._install_signal_handlers()
+
+    return django_rq.get_worker(*QUEUES, job_class=Job, worker_class=Worker)
+
+
+def backend_name() -> str:
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+    return type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__name__
 
 
 def run_pending(max_jobs: int | None = None, *, owner: str | None = None, timers: bool = True) -> int:

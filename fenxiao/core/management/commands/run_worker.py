@@ -1,10 +1,11 @@
 import signal
+import threading
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
-from fenxiao.core.relay import queue_stats, relay_once, run_backend_tasks, worker_id
+from fenxiao.core.relay import backend_name, queue_stats, relay_once, rq_worker, run_backend_tasks, worker_id
 
 
 class Command(BaseCommand):
@@ -37,32 +38,52 @@ class Command(BaseCommand):
         **options,
     ) -> None:
         owner = worker_id()
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        def listen() -> None:
-            signal.signal(signal.SIGTERM, stop)
-            signal.signal(signal.SIGINT, stop)
-
-        listen()
-        self.stdout.write(f"worker {owner} started")
-        last_report = 0.0
-        while not stopping:
-            close_old_connections()
-            sent = relay_once(owner)
-            ran = 0 if relay_only else run_backend_tasks(owner, limit=200)
-            listen()  # an RQ burst installs its own handlers
-            if sent or ran:
-                self.stdout.write(f"handed over {sent}, ran {ran}")
-                continue
-            if once:
-                break
-            if time.monotonic() - last_report > report_every:
-                depth = {queue: int(stat["depth"]) for queue, stat in queue_stats().items()}
-                self.stdout.write(f"queue depth {depth}")
-                last_report = time.monotonic()
-            time.sleep(idle_sleep)
+        stopping = threading.Event()
+        self.stdout.write(f"worker {owner} started ({backend_name()} backend)")
+        if backend_name() == "RQBackend" and not (once or relay_only):
+            # RQ's own worker loop in this thread (it handles SIGTERM/SIGINT), the relay beside it.
+            relay = threading.Thread(
+                target=self.relay_loop, args=(owner, stopping, idle_sleep, report_every, True), daemon=True
+            )
+            relay.start()
+            try:
+                rq_worker().work(with_scheduler=False, logging_level="WARNING")
+            finally:
+                stopping.set()
+                relay.join(timeout=30)
+        else:
+            signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+            signal.signal(signal.SIGINT, lambda signum, frame: stopping.set())
+            self.relay_loop(owner, stopping, idle_sleep, report_every, relay_only, once=once)
         self.stdout.write(f"worker {owner} stopped")
+
+    def relay_loop(
+        self,
+        owner: str,
+        stopping: threading.Event,
+        idle_sleep: float,
+        report_every: float,
+        relay_only: bool,
+        *,
+        once: bool = False,
+    ) -> None:
+        """Hand due entries and timers to the backend; run the backend's tasks here too unless
+        ``relay_only``."""
+        last_report = 0.0
+        try:
+            while not stopping.is_set():
+                close_old_connections()
+                sent = relay_once(owner)
+                ran = 0 if relay_only else run_backend_tasks(owner, limit=200)
+                if sent or ran:
+                    self.stdout.write(f"handed over {sent}, ran {ran}")
+                    continue
+                if once:
+                    break
+                if time.monotonic() - last_report > report_every:
+                    depth = {queue: int(stat["depth"]) for queue, stat in queue_stats().items()}
+                    self.stdout.write(f"queue depth {depth}")
+                    last_report = time.monotonic()
+                stopping.wait(idle_sleep)
+        finally:
+            connection.close()
