@@ -71,13 +71,17 @@ def claim_timers(owner: str) -> int:
     return claimed
 
 
-def claim_due(owner: str, limit: int = BATCH, *, names: list[str] | None = None) -> list[OutboxEntry]:
-    """Mark up to ``limit`` due entries (of the jobs ``names``: all when None) ``running`` under a
-    lease for ``owner``."""
+def claim_due(
+    owner: str, limit: int = BATCH, *, names: list[str] | None = None, ordering_key: str | None = None
+) -> list[OutboxEntry]:
+    """Mark up to ``limit`` due entries (of the jobs ``names``, of one ``ordering_key``: all when
+    None) ``running`` under a lease for ``owner``."""
     with transaction.atomic():
         query = _due_entries()
         if names is not None:
             query = query.filter(name__in=names)
+        if ordering_key is not None:
+            query = query.filter(ordering_key=ordering_key)
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
         entries = list(query[:limit])
@@ -164,12 +168,18 @@ def run_entry(entry_id: int, token: int) -> bool:
             if entry.name in TIMERS:
                 TimerState.objects.filter(name=entry.name).update(runs=F("runs") + 1)
             current.update(status=EntryStatus.DONE, finished_at=clock.now(), last_error="", locked_until=None)
-        return True
     except Exception:  # noqa: BLE001 — any failure of a handler is recorded and retried
         error = traceback.format_exc(limit=20)
         log.warning("job %s#%s failed (attempt %s): %s", entry.name, entry.pk, token, error.splitlines()[-1])
         _failed(entry, error)
         return False
+    if entry.ordering_key:
+        # The next entry of this aggregate now, not at the next relay pass.
+        try:
+            dispatch(claim_due(worker_id(), 1, ordering_key=entry.ordering_key))
+        except Exception:  # noqa: BLE001 — the relay hands it over anyway
+            log.exception("could not hand over the entry after %s#%s", entry.name, entry.pk)
+    return True
 
 
 def run_backend_tasks(owner: str, limit: int | None = None) -> int:

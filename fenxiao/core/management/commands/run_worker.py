@@ -69,11 +69,14 @@ class Command(BaseCommand):
     ) -> None:
         """Hand due entries and timers to the backend; run the backend's tasks here too unless
         ``relay_only``."""
-        last_report = 0.0
+        last_report = last_timers = 0.0
         try:
             while not stopping.is_set():
                 close_old_connections()
-                sent = relay_once(owner)
+                timers = time.monotonic() - last_timers >= 1.0  # periods are seconds long at least
+                if timers:
+                    last_timers = time.monotonic()
+                sent = relay_once(owner, timers=timers)
                 ran = 0 if relay_only else run_backend_tasks(owner, limit=200)
                 if sent or ran:
                     self.stdout.write(f"handed over {sent}, ran {ran}")
