@@ -186,3 +186,17 @@ def run_pending(max_jobs: int | None = None, *, owner: str | None = None, timers
     from .relay import run_pending as run
 
     return run(max_jobs, owner=owner, timers=timers)
+
+
+@periodic("core.prune_tasks", every=timedelta(hours=1), queue="exports")
+def prune_tasks() -> None:
+    """Delete finished work past keeping: done outbox entries after 7 days (dead ones stay until
+    retried), the database backend's finished task results after a day."""
+    from django.apps import apps
+
+    now = clock.now()
+    OutboxEntry.objects.filter(status="done", finished_at__lt=now - timedelta(days=7)).delete()
+    if apps.is_installed("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=1)).delete()

@@ -99,3 +99,21 @@ def test_retry_is_post_only_and_staff_only(client, staff_client):
     assert client.post(f"/platform/tasks/{entry.pk}/retry/").status_code == 403
     entry.refresh_from_db()
     assert entry.status == EntryStatus.DEAD
+
+
+def test_finished_work_is_pruned_after_its_keeping():
+    from django_tasks_db.models import DBTaskResult
+
+    from fenxiao.core.jobs import prune_tasks
+
+    enqueue("tests.page_fails_then_works", {"n": 2})
+    FAILURES.append(1)  # succeeds at once
+    run_pending(timers=False)
+    dead = OutboxEntry.objects.create(name="tests.page_always_fails", status=EntryStatus.DEAD)
+    assert DBTaskResult.objects.finished().exists()
+    clock.advance(timedelta(days=8))
+    prune_tasks()
+    assert list(OutboxEntry.objects.filter(name__startswith="tests.page")) == [dead]
+    assert (
+        not DBTaskResult.objects.finished().filter(finished_at__lt=clock.now() - timedelta(days=1)).exists()
+    )
