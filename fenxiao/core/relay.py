@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 
 from . import clock
-from .jobs import QUEUES, backoff, enqueue  # noqa: F401 — QUEUES for the platform page
+from .jobs import QUEUES, backoff, enqueue
 from .models import EntryStatus, OutboxEntry, TimerState
 from .registry import JOBS, TIMERS
 
