@@ -249,6 +249,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # One line per request; the development server already prints its own.
         "fenxiao.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO")},
+        # The Tasks framework logs two lines per task (started, finished); failures still show.
+        "django_tasks": {"level": os.environ.get("TASK_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": os.environ.get("TASK_LOG_LEVEL", "WARNING")},
     },
 }
 # GET /metrics answers loopback clients, or this bearer token (Prometheus' authorization).
