@@ -62,7 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
-    "django_tasks_db",
+    "fenxiao.core.task_apps.TasksDatabaseConfig",  # django_tasks_db, named for the admin
     "fenxiao.core",
     "fenxiao.accounts",
     "fenxiao.catalog",

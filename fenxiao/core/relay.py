@@ -223,7 +223,7 @@ def run_backend_tasks(owner: str, limit: int | None = None) -> int:
     return 0
 
 
-def rq_worker(*, signals: bool = True):
+def rq_worker(*, signals: bool = True, **options):
     """An RQ worker on every queue, highest priority first, running tasks in its own process
     (``SimpleWorker``: no fork, so no database connection shared with a child).  Without
     ``signals`` it leaves the caller's SIGTERM/SIGINT handlers alone."""
@@ -236,7 +236,7 @@ def rq_worker(*, signals: bool = True):
             if signals:
                 super()._install_signal_handlers()
 
-    return django_rq.get_worker(*QUEUES, job_class=Job, worker_class=Worker)
+    return django_rq.get_worker(*QUEUES, job_class=Job, worker_class=Worker, **options)
 
 
 def backend_name() -> str:

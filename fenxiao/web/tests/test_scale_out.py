@@ -269,7 +269,11 @@ def test_two_servers_two_workers_one_database(task_backend, tmp_path):
         for worker in workers:
             worker.terminate()
         for worker in workers:
-            worker.wait(timeout=30)
+            try:
+                worker.wait(timeout=120)  # a stop lets the task running finish
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
     elapsed = time.monotonic() - started
 
     # No oversell, no duplicate order.

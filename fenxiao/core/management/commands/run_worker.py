@@ -41,13 +41,29 @@ class Command(BaseCommand):
         stopping = threading.Event()
         self.stdout.write(f"worker {owner} started ({backend_name()} backend)")
         if backend_name() == "RQBackend" and not (once or relay_only):
-            # RQ's own worker loop in this thread (it handles SIGTERM/SIGINT), the relay beside it.
+            # RQ's own worker loop in this thread, the relay beside it.  A stop finishes the task
+            # running, or ends the wait for one at once (RQ's own handlers raise on every signal,
+            # even inside the worker's clean-up).
+            from rq.exceptions import StopRequested
+            from rq.worker import WorkerStatus
+
+            worker = rq_worker(signals=False)
+
+            def stop(signum, frame) -> None:
+                first = not stopping.is_set()
+                stopping.set()
+                worker._stop_requested = True
+                if first and worker.get_state() != WorkerStatus.BUSY:
+                    raise StopRequested()
+
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
             relay = threading.Thread(
                 target=self.relay_loop, args=(owner, stopping, idle_sleep, report_every, True), daemon=True
             )
             relay.start()
             try:
-                rq_worker().work(with_scheduler=False, logging_level="WARNING")
+                worker.work(with_scheduler=False, logging_level="WARNING")
             finally:
                 stopping.set()
                 relay.join(timeout=30)
