@@ -45,6 +45,8 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "datacube": ("datacube.py", [], ["--orders", "20000", "--distributors", "500", "--repeat", "2"]),
     "crm": ("crm.py", [], ["--members", "20000"]),
+    # background tasks: tasks/s and the outbox relay's lag under checkout (database backend)
+    "tasks": ("tasks.py", [], ["--tasks", "300", "--buyers", "2", "--checkouts", "5"]),
     # fenxiao against django-oscar 4.2 (installs Oscar into bench/.peers-venv on first use)
     "peers": ("peers.py", [], ["--clients", "2", "--requests", "20", "--checkouts", "5"]),
 }

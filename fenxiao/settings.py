@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "fenxiao.core.task_apps.TasksDatabaseConfig",  # django_tasks_db, named for the admin
     "fenxiao.core",
     "fenxiao.accounts",
     "fenxiao.catalog",
@@ -140,6 +142,21 @@ if os.environ.get("REPLICA_DATABASE_URL"):
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["fenxiao.core.replica.ReplicaRouter"]
+
+# Background tasks (Django's Tasks framework; docs/deployment.md): TASK_BACKEND=database (the
+# default: the task table in DATABASE_URL, SQLite or PostgreSQL) or rq (RQ on Redis at REDIS_URL).
+# The queues, highest priority first: payments and notifications ahead of analytics and exports.
+TASK_QUEUES = ["payments", "notifications", "default", "analytics", "exports"]
+TASK_BACKEND = os.environ.get("TASK_BACKEND", "database")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
+    RQ_QUEUES = {queue: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600} for queue in TASK_QUEUES}
+elif TASK_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+else:
+    raise ImproperlyConfigured("TASK_BACKEND is database or rq")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -248,6 +265,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # One line per request; the development server already prints its own.
         "fenxiao.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "WARNING" if DEBUG else "INFO")},
+        # The Tasks framework logs two lines per task (started, finished); failures still show.
+        "django_tasks": {"level": os.environ.get("TASK_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": os.environ.get("TASK_LOG_LEVEL", "WARNING")},
     },
 }
 # GET /metrics answers loopback clients, or this bearer token (Prometheus' authorization).

@@ -5,7 +5,8 @@
     @subscribe("order.paid")
     def on_paid(event: OutboxEvent) -> None: ...
 
-Publishing writes the event and one delivery job per subscriber, in the caller's transaction:
+Publishing writes the event and one delivery entry per subscriber (``core.jobs``: a task of the
+Tasks framework, on the subscriber's queue), in the caller's transaction:
 no event without its state change, no state change without its event.  Each subscriber gets
 each event once (its delivery job commits with the subscriber's own writes), retried on
 failure, and in order per aggregate (deliveries share an ordering key).
@@ -19,8 +20,8 @@ from django.db import connection
 from django.utils import timezone
 
 from . import clock
-from .jobs import enqueue_many, job
-from .models import Job, JobStatus, OutboxEvent
+from .jobs import QUEUES, enqueue_many, job, queue_for
+from .models import EntryStatus, OutboxEntry, OutboxEvent
 from .registry import JOBS, SUBSCRIBERS
 from .sql import dt, is_postgres, json_object
 
@@ -47,6 +48,7 @@ def publish(topic: str, payload: dict, *, aggregate: str = "") -> OutboxEvent:
             (
                 {"event_id": event.pk, "subscriber": subscriber, "topic": topic},
                 f"{aggregate or event.pk}|{subscriber}",
+                queue_for(subscriber),
             )
             for subscriber, _ in SUBSCRIBERS.get(topic, []) + SUBSCRIBERS.get("*", [])
         ],
@@ -71,6 +73,7 @@ def publish_many(topic: str, events: Iterable[tuple[dict, str]]) -> list[OutboxE
             (
                 {"event_id": event.pk, "subscriber": subscriber, "topic": topic},
                 f"{event.aggregate or event.pk}|{subscriber}",
+                queue_for(subscriber),
             )
             for event in written
             for subscriber in subscribers
@@ -83,7 +86,7 @@ def _publish_sql(topic: str, select: str, params: Sequence, *, order_by: str) ->
     """The two statements of :func:`publish_select`: the events' ``INSERT … SELECT`` with its
     parameters, and the delivery jobs' ``INSERT`` (a template over ``{ev}``, ``{where}``) with
     its parameters; ``None`` for the jobs when the topic has no subscriber."""
-    events, jobs = OutboxEvent._meta.db_table, Job._meta.db_table
+    events, jobs = OutboxEvent._meta.db_table, OutboxEntry._meta.db_table
     names = [name for name, _ in SUBSCRIBERS.get(topic, []) + SUBSCRIBERS.get("*", [])]
     insert_events = (
         f"INSERT INTO {events} (topic, aggregate, payload, created_at)"
@@ -92,24 +95,27 @@ def _publish_sql(topic: str, select: str, params: Sequence, *, order_by: str) ->
     event_params = [topic, dt(timezone.now()), *params]
     if not names:
         return insert_events, event_params, None, []
-    subscribers = " UNION ALL ".join(f"SELECT {k} AS k, %s AS name" for k in range(len(names)))
+    subscribers = " UNION ALL ".join(
+        f"SELECT {k} AS k, %s AS name, %s AS queue, {QUEUES[queue_for(name)]} AS priority"
+        for k, name in enumerate(names)
+    )
     payload = json_object(event_id="ev.id", subscriber="s.name", topic="%s")
     insert_jobs = (
-        f"INSERT INTO {jobs} (name, payload, status, run_at, attempts, max_attempts, unique_key, ordering_key,"
-        " locked_by, locked_until, last_error, created_at, finished_at)"
-        f" SELECT %s, {payload}, %s, %s, 0, %s, NULL,"
+        f"INSERT INTO {jobs} (name, payload, queue, priority, status, run_at, attempts, max_attempts, unique_key,"
+        " ordering_key, locked_by, locked_until, last_error, created_at, started_at, finished_at)"
+        f" SELECT %s, {payload}, s.queue, s.priority, %s, %s, 0, %s, NULL,"
         " COALESCE(NULLIF(ev.aggregate, ''), CAST(ev.id AS VARCHAR(20))) || '|' || s.name,"
-        " '', NULL, '', %s, NULL"
+        " '', NULL, '', %s, NULL, NULL"
         f" FROM {{ev}} ev CROSS JOIN ({subscribers}) s {{where}} ORDER BY ev.id, s.k"
     )
     job_params = [
         DELIVER_JOB,
         topic,
-        JobStatus.QUEUED,
+        EntryStatus.QUEUED,
         dt(clock.now()),
         JOBS[DELIVER_JOB].max_attempts,
         dt(timezone.now()),
-        *names,
+        *[value for name in names for value in (name, queue_for(name))],
     ]
     return insert_events, event_params, insert_jobs, job_params
 

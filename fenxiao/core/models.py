@@ -1,4 +1,4 @@
-"""Outbox events, jobs and timers (the worker's tables), and the append-only audit log."""
+"""Outbox events and entries, timers (the background layer's tables), and the append-only audit log."""
 
 from __future__ import annotations
 
@@ -8,42 +8,50 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class JobStatus(models.TextChoices):
+class EntryStatus(models.TextChoices):
     QUEUED = "queued", "queued"
     RUNNING = "running", "running"
     DONE = "done", "done"
     DEAD = "dead", "dead"
 
 
-class Job(models.Model):
-    """A unit of background work, written in the caller's transaction and run by a worker."""
+class OutboxEntry(models.Model):
+    """One piece of background work, written in the caller's transaction (the transactional
+    outbox) and handed by the relay to the Tasks framework (``core.jobs``).  ``queued``: waiting
+    for its ``run_at`` or for an earlier entry with its ``ordering_key``; ``running``: handed to
+    a task backend under a lease (``locked_until``, ``attempts`` is the hand-over's token);
+    ``done``; ``dead`` after ``max_attempts`` failures, listed at /platform/tasks/ for a retry."""
 
     name = models.CharField(max_length=100)
     payload = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    queue = models.CharField(max_length=30, default="default")
+    priority = models.SmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.QUEUED)
     run_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=10)
     unique_key = models.CharField(max_length=200, null=True, blank=True)
     ordering_key = models.CharField(
-        max_length=200, blank=True, default="", help_text="jobs with one key run in id order"
+        max_length=200, blank=True, default="", help_text="entries with one key run in id order"
     )
     locked_by = models.CharField(max_length=100, blank=True, default="")
     locked_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "outbox entries"
         indexes = [
-            models.Index(fields=["status", "run_at"], name="job_due"),
-            models.Index(fields=["ordering_key", "status"], name="job_ordering"),
+            models.Index(fields=["status", "run_at"], name="outbox_due"),
+            models.Index(fields=["ordering_key", "status"], name="outbox_ordering"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["unique_key"],
                 condition=Q(status__in=["queued", "running"]),
-                name="job_unique_key_while_pending",
+                name="outbox_unique_key_while_pending",
             ),
         ]
 
@@ -77,6 +85,8 @@ class TimerState(models.Model):
     last_run_at = models.DateTimeField(null=True, blank=True)
     last_run_by = models.CharField(max_length=100, blank=True, default="")
     runs = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.name

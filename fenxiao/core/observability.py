@@ -4,7 +4,7 @@
   method, URL name and status class, and writes one structured log line per request
   (logger ``fenxiao.request``; JSON when ``LOG_FORMAT=json``).
 - :func:`metrics_view` (``GET /metrics``) exposes those histograms plus business gauges read from
-  the database at scrape time: orders and payments by status, and the worker's queue depth.
+  the database at scrape time: orders and payments by status, and the background tasks' depth, age, running and failed per queue.
   With several gunicorn processes set ``PROMETHEUS_MULTIPROC_DIR`` (``deploy/gunicorn.conf.py``
   does) so every process's samples are summed.  The endpoint answers loopback clients, or anyone
   presenting ``Authorization: Bearer $METRICS_TOKEN``.
@@ -86,7 +86,7 @@ class BusinessCollector(Collector):
     """Gauges read from the database when Prometheus scrapes."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from fenxiao.core.worker import queue_depth
+        from fenxiao.core.relay import queue_stats
         from fenxiao.payments.models import Payment
         from fenxiao.trade.models import Order
 
@@ -98,10 +98,25 @@ class BusinessCollector(Collector):
         for row in Payment.objects.values("status").annotate(n=Count("id")).order_by():
             payments.add_metric([row["status"]], row["n"])
         yield payments
-        depth = GaugeMetricFamily("fenxiao_job_queue", "Worker jobs by state.", labels=["state"])
-        for state, n in queue_depth().items():
-            depth.add_metric([state], n)
-        yield depth
+        stats = queue_stats()
+        depth = GaugeMetricFamily(
+            "fenxiao_task_queue_depth", "Background tasks due now, per queue.", labels=["queue"]
+        )
+        age = GaugeMetricFamily(
+            "fenxiao_task_queue_age_seconds", "Age of the oldest task due, per queue.", labels=["queue"]
+        )
+        running = GaugeMetricFamily(
+            "fenxiao_task_running", "Tasks handed to a worker, per queue.", labels=["queue"]
+        )
+        dead = GaugeMetricFamily(
+            "fenxiao_task_failed", "Failed tasks awaiting a retry, per queue.", labels=["queue"]
+        )
+        for queue, stat in stats.items():
+            depth.add_metric([queue], stat["depth"])
+            age.add_metric([queue], stat["age"])
+            running.add_metric([queue], stat["running"])
+            dead.add_metric([queue], stat["dead"])
+        yield from (depth, age, running, dead)
 
 
 def _registry() -> CollectorRegistry:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,9 @@ class JobSpec:
     fn: Callable[[dict], None]
     max_attempts: int
     atomic: bool = True
+    queue: str = "default"
+    priority: int = 0
+    task: Any = None  # the Tasks framework's Task that runs this job's outbox entries
 
 
 @dataclass(frozen=True)

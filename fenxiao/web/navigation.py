@@ -47,6 +47,7 @@ PLATFORM_NAV: list[tuple[str, str]] = [
     ("audit_log", _("Audit log")),
     ("platform:arbitration", _("Arbitration")),
     ("platform:funds_flow", _("Funds flows")),
+    ("platform:tasks", _("Background tasks")),
     ("analytics:platform", _("Data cube")),
     ("admin:index", _("Platform admin")),
 ]

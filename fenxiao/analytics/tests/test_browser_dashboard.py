@@ -14,7 +14,7 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core import clock
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
 from fenxiao.distribution import services
 from fenxiao.distribution.models import LinkKind
 from fenxiao.distribution.tests.factories import distributor_of

@@ -17,8 +17,8 @@ from fenxiao.analytics.selectors import Scope
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
 from fenxiao.core.events import deliver_event
-from fenxiao.core.models import Job
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
+from fenxiao.core.models import OutboxEntry
 from fenxiao.distribution import selectors as distribution_selectors
 from fenxiao.distribution import services
 from fenxiao.distribution.models import Commission
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 def _deliver() -> None:
     run_pending()
-    for job in Job.objects.filter(name="core.deliver_event"):
+    for job in OutboxEntry.objects.filter(name="core.deliver_event"):
         deliver_event(job.payload)
 
 

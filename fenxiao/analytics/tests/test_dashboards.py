@@ -12,8 +12,8 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.analytics import dashboards
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
+from fenxiao.core.jobs import run_pending
 from fenxiao.core.testing import fill_route, routes_of_module
-from fenxiao.core.worker import run_pending
 from fenxiao.distribution import services
 from fenxiao.distribution.models import LinkKind
 from fenxiao.distribution.tests.factories import distributor_of

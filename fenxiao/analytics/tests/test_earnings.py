@@ -15,8 +15,8 @@ from fenxiao.analytics.periods import DateRange
 from fenxiao.analytics.selectors import Scope
 from fenxiao.core import clock
 from fenxiao.core.events import deliver_event
-from fenxiao.core.models import Job
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
+from fenxiao.core.models import OutboxEntry
 from fenxiao.distribution import withdrawals
 from fenxiao.distribution.tests.factories import earned_distributor
 
@@ -32,7 +32,7 @@ def test_commission_earned_and_paid_out():
         actor=BrandStaffFactory(brand=sku.brand, role=BrandRole.FINANCE), withdrawal_id=withdrawal.pk
     )
     run_pending()
-    for job in Job.objects.filter(name="core.deliver_event"):
+    for job in OutboxEntry.objects.filter(name="core.deliver_event"):
         deliver_event(job.payload)
     today = timezone.localdate(clock.now())
     period = DateRange(today - timedelta(days=1), today + timedelta(days=1))

@@ -21,8 +21,8 @@ from fenxiao.analytics.selectors import Scope
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core import clock
 from fenxiao.core.events import deliver_event
-from fenxiao.core.models import Job
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
+from fenxiao.core.models import OutboxEntry
 from fenxiao.distribution import services
 from fenxiao.distribution.models import LinkKind
 from fenxiao.distribution.tests.factories import distributor_of
@@ -103,7 +103,9 @@ def play(actions, brand, skus, link, buyers, other) -> None:
             elif action == "work":
                 run_pending()
             elif action == "redeliver":
-                done = list(Job.objects.filter(name="core.deliver_event", status="done").order_by("id"))
+                done = list(
+                    OutboxEntry.objects.filter(name="core.deliver_event", status="done").order_by("id")
+                )
                 if done:
                     deliver_event(done[pick % len(done)].payload)
             elif checkouts:
@@ -159,7 +161,7 @@ def test_rebuild_prints_progress_and_redelivery_counts_once():
     checkout = place_order(consumer=buyers[0].consumer, address_id=buyers[0].pk, items=[(skus[0].pk, 2)])
     pay_checkout(checkout)
     run_pending()
-    for job in Job.objects.filter(name="core.deliver_event"):
+    for job in OutboxEntry.objects.filter(name="core.deliver_event"):
         deliver_event(job.payload)  # every event delivered a second time
     today = DateRange(timezone.localdate(clock.now()), timezone.localdate(clock.now()))
     numbers = selectors.summary(Scope(brand_id=brand.pk), today)

@@ -25,7 +25,7 @@ def test_metrics_count_requests_orders_payments_and_queue(client):
     sku_a, sku_b = SkuFactory(stock=5), SkuFactory(stock=5)
     address = AddressFactory()
     place_order(consumer=address.consumer, address_id=address.pk, items=[(sku_a.pk, 1), (sku_b.pk, 1)])
-    before = _sample(client.get("/metrics").content.decode(), "fenxiao_job_queue", state="due")
+    before = _sample(client.get("/metrics").content.decode(), "fenxiao_task_queue_depth", queue="default")
     enqueue("core.deliver_event", {"event_id": 0, "subscriber": "x", "topic": "t"})
     client.get("/healthz")
     body = client.get("/metrics").content.decode()
@@ -33,7 +33,9 @@ def test_metrics_count_requests_orders_payments_and_queue(client):
         _sample(body, "fenxiao_http_request_duration_seconds_count", route="web:healthz", status="2xx") >= 1
     )
     assert _sample(body, "fenxiao_orders", status="pending_payment") == 2
-    assert _sample(body, "fenxiao_job_queue", state="due") == before + 1
+    assert _sample(body, "fenxiao_task_queue_depth", queue="default") == before + 1
+    assert _sample(body, "fenxiao_task_queue_age_seconds", queue="default") >= 0
+    assert _sample(body, "fenxiao_task_queue_depth", queue="payments") >= 0
     assert "fenxiao_payments" in body
 
 

@@ -6,8 +6,8 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
+from fenxiao.core.jobs import run_pending
 from fenxiao.core.models import OutboxEvent
-from fenxiao.core.worker import run_pending
 from fenxiao.crm import members as member_services
 from fenxiao.crm import points
 from fenxiao.crm.models import LoyaltySettings, Member, PointsEntry, PointsKind

@@ -491,7 +491,7 @@ def test_an_anonymous_click_writes_the_same_rows_in_one_statement_as_the_orm_pat
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from fenxiao.core.models import Job, OutboxEvent
+    from fenxiao.core.models import OutboxEntry, OutboxEvent
     from fenxiao.distribution.share_links import _record_visit
 
     member = distributor_of(BrandFactory())
@@ -502,7 +502,7 @@ def test_an_anonymous_click_writes_the_same_rows_in_one_statement_as_the_orm_pat
             visit = record(link=link, visitor=AnonymousUser(), session_key="v" * 50)
         event = OutboxEvent.objects.filter(topic="share.visited").latest("id")
         jobs = list(
-            Job.objects.filter(payload__event_id=event.pk)
+            OutboxEntry.objects.filter(payload__event_id=event.pk)
             .order_by("id")
             .values_list(
                 "name", "payload", "status", "max_attempts", "unique_key", "ordering_key", "attempts"

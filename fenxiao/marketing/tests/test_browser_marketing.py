@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from conftest import save_screenshot, sign_in
 from fenxiao.accounts.tests.factories import UserFactory
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
 from fenxiao.marketing.models import FlashSale, Group, GroupStatus, MemberCoupon
 from fenxiao.trade.models import Order, OrderStatus
 from fenxiao.trade.tests.factories import AddressFactory

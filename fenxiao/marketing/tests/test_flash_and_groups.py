@@ -9,8 +9,8 @@ from django.db import connection
 from fenxiao.catalog.models import Sku
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
+from fenxiao.core.jobs import run_pending
 from fenxiao.core.tests.concurrency import run_together
-from fenxiao.core.worker import run_pending
 from fenxiao.marketing import coupons
 from fenxiao.marketing.models import FlashClaim, FlashQuota, FlashSale, Group, GroupSeat, GroupStatus
 from fenxiao.payments.models import Refund, RefundStatus

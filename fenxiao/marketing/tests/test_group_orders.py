@@ -17,7 +17,7 @@ from fenxiao.aftersales.models import Kind, Reason
 from fenxiao.catalog.models import Sku
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
 from fenxiao.crm.models import LoyaltySettings, Member
 from fenxiao.crm.tests.factories import MemberFactory
 from fenxiao.distribution import services as distribution

@@ -8,8 +8,8 @@ import pytest
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.core.events import publish
+from fenxiao.core.jobs import run_pending
 from fenxiao.core.testing import fill_route, routes_of_module
-from fenxiao.core.worker import run_pending
 from fenxiao.openapi import services
 from fenxiao.openapi.models import ApiApp, WebhookDelivery
 

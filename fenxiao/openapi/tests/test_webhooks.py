@@ -12,8 +12,9 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory
 from fenxiao.core import clock
 from fenxiao.core.events import publish
-from fenxiao.core.models import Job, JobStatus
-from fenxiao.core.worker import claim_job, run_job, run_pending
+from fenxiao.core.jobs import run_pending
+from fenxiao.core.models import EntryStatus, OutboxEntry
+from fenxiao.core.relay import claim_due, run_entry
 from fenxiao.openapi import services
 from fenxiao.openapi.models import DeliveryStatus, WebhookDelivery
 from fenxiao.openapi.signing import sign, verify
@@ -129,15 +130,17 @@ def test_a_lost_lease_does_not_lose_or_duplicate_a_delivery(world):
         publish("order.shipped", {"order_id": 1, "brand_id": a["brand"].pk}, aggregate="order:1")
         while not WebhookDelivery.objects.exists():
             run_pending(timers=False, max_jobs=1)  # the fan-out
-        claimed = claim_job("worker-that-dies")
+        [claimed] = claim_due("worker-that-dies", 1)
         while claimed.name != SEND_JOB:
-            run_job(claimed, "worker-that-dies")  # other subscribers' deliveries
-            claimed = claim_job("worker-that-dies")
+            run_entry(claimed.pk, claimed.attempts)  # other subscribers' deliveries
+            [claimed] = claim_due("worker-that-dies", 1)
         assert run_pending(timers=False) == 0 and receiver.requests == []  # leased: nobody else runs it
         clock.advance(timedelta(minutes=6))
         run_pending(timers=False)
         assert len(receiver.accepted) == 1
-        Job.objects.filter(pk=claimed.pk).update(status=JobStatus.QUEUED, locked_by="", run_at=clock.now())
+        OutboxEntry.objects.filter(pk=claimed.pk).update(
+            status=EntryStatus.QUEUED, locked_by="", run_at=clock.now()
+        )
         run_pending(timers=False)
     assert len(receiver.requests) == 1
 

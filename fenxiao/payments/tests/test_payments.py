@@ -7,7 +7,7 @@ from django.db import connection
 
 from fenxiao.accounts.tests.factories import UserFactory
 from fenxiao.core import clock
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
 from fenxiao.payments import purposes, services
 from fenxiao.payments.gateways.sandbox import (
     provider_key,

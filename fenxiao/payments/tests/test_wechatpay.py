@@ -321,7 +321,7 @@ def test_a_rotated_platform_certificate_is_downloaded_once_then_trusted(wxpay, d
 
 
 def test_a_lost_refund_notification_is_made_up_for_by_a_query(wxpay, merchant):
-    from fenxiao.core.worker import run_pending
+    from fenxiao.core.jobs import run_pending
 
     payment = _paid(wxpay, _payment(10000))
     refund = services.refund_payment(

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from conftest import save_screenshot, sign_in
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
 from fenxiao.payments.models import NotificationLog
 from fenxiao.trade.models import Order, OrderStatus
 

@@ -20,7 +20,7 @@ from fenxiao.aftersales.models import Kind, Reason
 from fenxiao.catalog.images import make_thumbnail
 from fenxiao.catalog.models import ProductImage
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.models import Order, OrderStatus
 from fenxiao.trade.tracking.local import LocalKuaidi100

@@ -21,8 +21,8 @@ from fenxiao.analytics.tests.test_rollups import assert_cube_equals_direct
 from fenxiao.catalog.models import Sku
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
+from fenxiao.core.jobs import run_pending
 from fenxiao.core.models import OutboxEvent
-from fenxiao.core.worker import run_pending
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.models import Commission
 from fenxiao.distribution.tests.factories import distributor_of

@@ -18,7 +18,7 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
-from fenxiao.core.models import AuditRecord, Job, OutboxEvent
+from fenxiao.core.models import AuditRecord, OutboxEntry, OutboxEvent
 from fenxiao.core.tests.concurrency import run_together
 from fenxiao.distribution import services as distribution
 from fenxiao.distribution.models import (
@@ -151,7 +151,7 @@ def _snapshot() -> dict:
         "events": list(OutboxEvent.objects.order_by("pk").values_list("topic", "aggregate", "payload")),
         "jobs": [
             (j.name, job_payload(j.payload), j.ordering_key, j.run_at, j.status, j.max_attempts, j.unique_key)
-            for j in Job.objects.order_by("pk")
+            for j in OutboxEntry.objects.order_by("pk")
         ],
         "levels": list(
             DistributorMembership.objects.order_by("pk").values_list("pk", "level_id", "settled_sales")
@@ -340,12 +340,12 @@ def test_an_entry_posted_already_goes_through_the_per_order_path():
 
 
 def test_the_timer_hands_settlement_to_a_job(monkeypatch):
-    from fenxiao.core.worker import run_pending
+    from fenxiao.core.jobs import run_pending
     from fenxiao.trade.jobs import SETTLE_JOB
 
     _world(10, orders=4, every_order_due=True)
     run_pending()
-    assert Job.objects.filter(name=SETTLE_JOB, status="done").count() == 1
+    assert OutboxEntry.objects.filter(name=SETTLE_JOB, status="done").count() == 1
     assert not Order.objects.filter(status=OrderStatus.COMPLETED, settled_at=None).exists()
 
 
@@ -397,7 +397,7 @@ def test_publish_many_and_publish_select_write_what_publish_writes(monkeypatch):
     def written() -> list:
         found = []
         for event in OutboxEvent.objects.filter(topic="test.settled").order_by("pk"):
-            jobs = Job.objects.filter(payload__event_id=event.pk).order_by("pk")
+            jobs = OutboxEntry.objects.filter(payload__event_id=event.pk).order_by("pk")
             found.append(
                 (
                     event.aggregate,

@@ -12,7 +12,7 @@ import pytest
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
-from fenxiao.core.worker import run_pending
+from fenxiao.core.jobs import run_pending
 from fenxiao.openapi.tests.factories import make_app
 from fenxiao.openapi.tests.test_api_endpoints import assert_error, call
 from fenxiao.trade import couriers, fulfilment

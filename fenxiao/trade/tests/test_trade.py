@@ -8,8 +8,8 @@ from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
 from fenxiao.catalog.models import ProductStatus, Sku
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core import clock
+from fenxiao.core.jobs import run_pending
 from fenxiao.core.models import OutboxEvent
-from fenxiao.core.worker import run_pending
 from fenxiao.ledger import selectors as ledger
 from fenxiao.ledger.models import AccountCode
 from fenxiao.payments.models import PaymentStatus, RefundStatus

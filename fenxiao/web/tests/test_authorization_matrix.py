@@ -27,6 +27,7 @@ from fenxiao.aftersales.tests.factories import photo, scene
 from fenxiao.catalog.models import ProductImage
 from fenxiao.catalog.tests.factories import CategoryFactory, SkuFactory
 from fenxiao.core import clock
+from fenxiao.core.models import OutboxEntry
 from fenxiao.core.testing import fill_route, walk_urls
 from fenxiao.crm.models import Member
 from fenxiao.distribution import services as distribution
@@ -106,6 +107,8 @@ POLICIES: dict[str, str] = {
     "platform/funds-flow/": PLATFORM,
     "platform/ledger/": PLATFORM,
     "platform/audit/": PLATFORM,
+    "platform/tasks/": PLATFORM,
+    "platform/tasks/<int:entry_id>/retry/": PLATFORM,
     "platform/finance/": PLATFORM,
     "platform/finance/statements/<int:statement_id>/": PLATFORM,
     "platform/finance/payouts/": PLATFORM,
@@ -305,6 +308,7 @@ def world() -> World:
         "app_id": app.pk,
         "webhook_id": webhook.pk,
         "delivery_id": delivery.pk,
+        "entry_id": OutboxEntry.objects.create(name="core.deliver_event", status="dead", last_error="x").pk,
         "sale_id": flash.pk,
         "deal_id": deal.pk,
         "group_id": group.pk,

@@ -1,4 +1,5 @@
-"""Scale-out on PostgreSQL: two gunicorn servers and two workers on 127.0.0.1 against one database.
+"""Scale-out on PostgreSQL: two gunicorn servers and two workers on 127.0.0.1 against one database,
+once per task backend (the database backend; RQ on a Redis server the test starts).
 
 Concurrent consumers check out through both servers for more units than there are; they pay at the
 sandbox cashier, whose notifications the workers post back over HTTP, while the same signed
@@ -6,13 +7,19 @@ notifications are also sent again, several times, to both servers.  At the same 
 opens: more members than units press "buy" through both servers, each of them twice.  Afterwards:
 no oversell (neither the SKU nor the sale), no member over the sale's limit, no duplicate order,
 every payment credited once, no event delivered twice, and every timer ran at most once per period
-however many workers ran.
+however many workers ran.  Before the load, one worker is killed (SIGKILL) in the middle of a task:
+its task is handed over again when the lease ends and commits exactly once.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,7 +34,8 @@ from bench.harness import ROOT, Server, bench_env
 from fenxiao.catalog.models import Sku
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core.events import DELIVER_JOB
-from fenxiao.core.models import Job, JobStatus, OutboxEvent, TimerState
+from fenxiao.core.jobs import enqueue
+from fenxiao.core.models import EntryStatus, OutboxEntry, OutboxEvent, TimerState
 from fenxiao.core.registry import SUBSCRIBERS, TIMERS
 from fenxiao.ledger.models import JournalEntry
 from fenxiao.marketing.models import FlashClaim, FlashQuota
@@ -36,6 +44,10 @@ from fenxiao.payments.gateways.sandbox import signed_notification, transaction_r
 from fenxiao.payments.models import Payment, PaymentStatus, SandboxTransaction
 from fenxiao.trade.models import Order, OrderStatus
 from fenxiao.trade.tests.factories import AddressFactory
+from fenxiao.web.tests.scale_out_probe import PROBE_JOB
+
+REDIS_SERVER = "/usr/bin/redis-server"  # Debian's redis-server (apt-get install redis-server)
+LEASE_SECONDS = 20
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres_only]
 
@@ -102,20 +114,78 @@ def _press_flash(base: str, client: requests.Session, sale_id: int, address_id: 
     return placed
 
 
+WORKER = (
+    "import django; django.setup(); import fenxiao.web.tests.scale_out_probe; "
+    "from django.core.management import call_command; "
+    "call_command('run_worker', idle_sleep=0.1, report_every=3600)"
+)
+
+
 def _start_worker(env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "run_worker", "--idle-sleep", "0.1", "--report-every", "3600"],
-        cwd=ROOT,
-        env=env,
+    """``manage.py run_worker`` (relay, timers and the backend's worker), with the probe job."""
+    return subprocess.Popen([sys.executable, "-c", WORKER], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+
+
+@pytest.fixture(params=["database", "rq"])
+def task_backend(request):
+    """The task backend's settings for the servers and workers: the database backend, or RQ on
+    a Redis server started here on a free port (Debian's redis-server)."""
+    if request.param == "database":
+        yield {"TASK_BACKEND": "database"}
+        return
+    if not os.path.exists(REDIS_SERVER):
+        if os.environ.get("FENXIAO_REQUIRE_REDIS"):  # CI (.ci/run) installs it: never skip there
+            pytest.fail(f"FENXIAO_REQUIRE_REDIS is set but {REDIS_SERVER} is missing")
+        pytest.skip(f"the RQ backend's scale-out needs {REDIS_SERVER} (apt-get install redis-server)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workdir = tempfile.mkdtemp(prefix="fenxiao-redis-")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=workdir,
         stdout=subprocess.DEVNULL,
     )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        yield {"TASK_BACKEND": "rq", "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _kill_a_worker_mid_task(workers: list[subprocess.Popen], env: dict, marker: str) -> OutboxEntry:
+    """Enqueue the probe, wait until a worker runs it (it holds), SIGKILL that worker, start a
+    replacement.  The probe's entry."""
+    with open(marker, "w") as handle:
+        handle.write("hold")
+    probe = enqueue(PROBE_JOB, {"hold_file": marker, "label": "killed-mid-task"})
+    deadline = time.monotonic() + 120
+    while os.path.exists(marker) or not OutboxEntry.objects.get(pk=probe.pk).started_at:
+        assert time.monotonic() < deadline, "no worker started the probe"
+        time.sleep(0.1)
+    probe.refresh_from_db()
+    running_pid = int(probe.locked_by.rsplit(":", 1)[1])
+    victim = next(worker for worker in workers if worker.pid == running_pid)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    workers[workers.index(victim)] = _start_worker(env)
+    return probe
 
 
 def _wait_for_quiet_queue(timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        busy = Job.objects.filter(
-            status__in=[JobStatus.QUEUED, JobStatus.RUNNING], run_at__lte=_now()
+        busy = OutboxEntry.objects.filter(
+            status__in=[EntryStatus.QUEUED, EntryStatus.RUNNING], run_at__lte=_now()
         ).exists()
         if not busy:
             return
@@ -129,7 +199,7 @@ def _now():
     return clock.now()
 
 
-def test_two_servers_two_workers_one_database():
+def test_two_servers_two_workers_one_database(task_backend, tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("scale-out needs PostgreSQL (several processes writing at once)")
     sku = SkuFactory(stock=UNITS, retail_price=3900)
@@ -147,13 +217,19 @@ def test_two_servers_two_workers_one_database():
 
     url = _database_url()
     # Same key as this process, so the servers accept the sessions written here.
-    env = {**bench_env(url), "SECRET_KEY": settings.SECRET_KEY}
+    env = {
+        **bench_env(url),
+        **task_backend,
+        "SECRET_KEY": settings.SECRET_KEY,
+        "FENXIAO_TASK_LEASE_SECONDS": str(LEASE_SECONDS),
+    }
     started = time.monotonic()
     workers = [_start_worker(env), _start_worker(env)]
     try:
+        probe = _kill_a_worker_mid_task(workers, env, str(tmp_path / "hold"))
         servers = [Server(url, workers=2, collect_static=False) for _ in range(2)]
         for server in servers:
-            server.env["SECRET_KEY"] = settings.SECRET_KEY
+            server.env.update({**task_backend, "SECRET_KEY": settings.SECRET_KEY})
         with servers[0] as first, servers[1] as second:
             bases = [first.base_url, second.base_url]
             with ThreadPoolExecutor(max_workers=BUYERS + FLASH_MEMBERS) as pool:
@@ -193,7 +269,11 @@ def test_two_servers_two_workers_one_database():
         for worker in workers:
             worker.terminate()
         for worker in workers:
-            worker.wait(timeout=30)
+            try:
+                worker.wait(timeout=120)  # a stop lets the task running finish
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
     elapsed = time.monotonic() - started
 
     # No oversell, no duplicate order.
@@ -222,14 +302,19 @@ def test_two_servers_two_workers_one_database():
             JournalEntry.objects.filter(kind="payment_received", reference=payment.out_trade_no).count() == 1
         )
 
+    # The task of the killed worker: handed over again after its lease, committed exactly once.
+    probe.refresh_from_db()
+    assert probe.status == EntryStatus.DONE and probe.attempts == 2
+    assert OutboxEvent.objects.filter(topic="tests.probe", aggregate="killed-mid-task").count() == 1
+
     # No event delivered twice: one delivery job per event and subscriber, each run once.
-    deliveries = Job.objects.filter(name=DELIVER_JOB)
+    deliveries = OutboxEntry.objects.filter(name=DELIVER_JOB)
     expected = sum(
         len(SUBSCRIBERS.get(event.topic, [])) + len(SUBSCRIBERS.get("*", []))
         for event in OutboxEvent.objects.all()
     )
     assert deliveries.count() == expected
-    assert set(deliveries.values_list("status", flat=True)) <= {JobStatus.DONE}
+    assert set(deliveries.values_list("status", flat=True)) <= {EntryStatus.DONE}
     assert not deliveries.filter(attempts__gt=1).exists()
 
     # Timers: each ran, never more than once per period across both workers.
