@@ -164,6 +164,8 @@ def test_platform_staff_reach_every_page_of_the_menu(live_server, browser):
     expect(page).to_have_url(f"{base}/platform/")
     menu = page.locator(".platform-menu")
     expect(menu.locator("a")).to_have_count(len(entries))
+    # "Brands" once read 品牌数 here: the ledger's column header (a count) shared its msgid.
+    expect(menu.locator("a[href='/admin/accounts/brand/']")).to_have_text("品牌")
     _shot(page, "platform-home")
     for url in entries:
         page.goto(f"{base}/platform/")
