@@ -176,5 +176,9 @@ def test_platform_staff_reach_every_page_of_the_menu(live_server, browser):
         expect(heading).to_be_visible()
         assert CJK.search(heading.inner_text()), (url, heading.inner_text())
         assert page.locator("html").get_attribute("lang") == "zh-hans", url
+        if not url.startswith("/admin/"):  # Django's admin has its own chrome
+            menus = page.locator(".console-nav, .platform-menu")
+            for other in entries:  # the one menu on every platform page, to go on from here
+                assert menus.locator(f"a[href='{other}']").count() >= 1, (url, other)
     assert failures == []
     context.close()
