@@ -1,12 +1,21 @@
-"""Shared steps of the two-brand checkout journeys in Chromium (sandbox and WeChat Pay)."""
+"""Shared steps of the browser journeys in Chromium (checkout, SMS sign-up, the address picker,
+shipping with a courier, the tracking timeline fed by the local Kuaidi100)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
+from conftest import save_screenshot
+from fenxiao.catalog.images import make_thumbnail
+from fenxiao.catalog.models import ProductImage
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
+from fenxiao.trade.tracking.local import LocalKuaidi100
+from fenxiao.web.demo_pictures import pictures_for
 
 
 def two_brand_goods():
@@ -69,3 +78,57 @@ def order_tea_and_two_towels(page, base: str, tea, towel) -> None:
     page.click("main form button[type=submit]")
     expect(page.locator("#checkout-total")).to_have_text("¥186.00")
     page.click("#place-order")
+
+
+@contextmanager
+def local_kuaidi100(settings) -> Iterator[LocalKuaidi100]:
+    """The local Kuaidi100 (real protocol, real signatures) as the tracking provider."""
+    server = LocalKuaidi100(customer="C1", key="K1").start()
+    settings.TRACKING_PROVIDER, settings.KUAIDI100_URL = "kuaidi100", server.url
+    settings.KUAIDI100_CUSTOMER, settings.KUAIDI100_KEY = "C1", "K1"
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def add_pictures(product, label: str, color: tuple[int, int, int], *, seed: int = 1) -> None:
+    """Give ``product`` the demo's generated gallery pictures (with thumbnails)."""
+    for position, raw in enumerate(pictures_for(label, color, seed=seed)):
+        picture = ProductImage(product=product, position=position, width=800, height=800)
+        picture.image.save(f"p{product.pk}-{position}.jpg", ContentFile(raw), save=False)
+        picture.thumbnail.save(
+            f"p{product.pk}-{position}-t.jpg", ContentFile(make_thumbnail(raw)), save=False
+        )
+        picture.save()
+
+
+def ship_with_courier(brand, *, carrier: str, tracking_no: str, screenshot: str | None = None) -> None:
+    """On the brand console's order page: choose the courier from the list, type the tracking
+    number, ship; the order shows 已发货."""
+    brand.select_option("select[name=carrier]", carrier)
+    brand.fill("input[name=tracking_no]", tracking_no)
+    if screenshot:
+        save_screenshot(brand, screenshot, docs_copy=True, full_page=False)
+    brand.click("#ship-form button.primary")
+    expect(brand.locator("#order-status")).to_have_text("已发货")
+
+
+def see_tracking_timeline(
+    page, base: str, order_no: str, *, carrier_name: str, screenshots: tuple[str, str] | None = None
+) -> None:
+    """The consumer's phone: the order under 待收货, then its logistics with the local Kuaidi100's
+    four-step route (out for delivery: 派件中)."""
+    page.goto(f"{base}/trade/orders/?tab=to_receive")
+    card = page.locator(f"[data-order='{order_no}']")
+    expect(card.locator(".order-status")).to_have_text("已发货")
+    expect(card.locator(".order-confirm")).to_have_text("确认收货")
+    if screenshots:
+        save_screenshot(page, screenshots[0], docs_copy=True, full_page=False)
+    card.locator(".order-logistics").click()
+    expect(page.locator(".shipment-carrier")).to_have_text(carrier_name)
+    expect(page.locator(".tracking-state")).to_have_text("派件中")
+    expect(page.locator(".tracking-event")).to_have_count(4)
+    page.locator("#logistics").scroll_into_view_if_needed()
+    if screenshots:
+        save_screenshot(page, screenshots[1], docs_copy=True, full_page=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from conftest import save_screenshot, sign_in
@@ -17,16 +16,18 @@ from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import DEFAULT_PASSWORD, BrandStaffFactory, UserFactory
 from fenxiao.aftersales import services as aftersales
 from fenxiao.aftersales.models import Kind, Reason
-from fenxiao.catalog.images import make_thumbnail
-from fenxiao.catalog.models import ProductImage
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core.jobs import run_pending
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.models import Order, OrderStatus
-from fenxiao.trade.tracking.local import LocalKuaidi100
-from fenxiao.web.demo_pictures import pictures_for
 
-from .browser_journeys import pick_division
+from .browser_journeys import (
+    add_pictures,
+    local_kuaidi100,
+    pick_division,
+    see_tracking_timeline,
+    ship_with_courier,
+)
 from .factories import AddressFactory, pay_checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,22 +35,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def kuaidi100(settings):
-    server = LocalKuaidi100(customer="C1", key="K1").start()
-    settings.TRACKING_PROVIDER, settings.KUAIDI100_URL = "kuaidi100", server.url
-    settings.KUAIDI100_CUSTOMER, settings.KUAIDI100_KEY = "C1", "K1"
-    yield server
-    server.stop()
+    with local_kuaidi100(settings) as server:
+        yield server
 
 
 def _teapot():
     product = ProductFactory(title="紫砂壶", brand__name="山野茶社", spec_names=["容量"])
     small = SkuFactory(product=product, spec_values={"容量": "150ml"}, retail_price=29800, stock=8)
     SkuFactory(product=product, spec_values={"容量": "250ml"}, retail_price=35800, stock=8)
-    for position, raw in enumerate(pictures_for("茶具", (150, 80, 60), seed=1)):
-        picture = ProductImage(product=product, position=position, width=800, height=800)
-        picture.image.save(f"pot-{position}.jpg", ContentFile(raw), save=False)
-        picture.thumbnail.save(f"pot-{position}-t.jpg", ContentFile(make_thumbnail(raw)), save=False)
-        picture.save()
+    add_pictures(product, "茶具", (150, 80, 60))
     return product, small
 
 
@@ -151,11 +145,9 @@ def test_phone_buy_pay_ship_track(live_server, browser, phone_context, kuaidi100
     brand.click("#ship-form button.primary")
     expect(brand.locator("#ship-form")).to_contain_text("“fedex-moon”不在快递公司列表中")
     assert not order.shipments.exists()
-    brand.select_option("select[name=carrier]", "shunfeng")
-    brand.fill("input[name=tracking_no]", "SF1234567890")
-    save_screenshot(brand, "console-ship-courier.png", docs_copy=True, full_page=False)
-    brand.click("#ship-form button.primary")
-    expect(brand.locator("#order-status")).to_have_text("已发货")
+    ship_with_courier(
+        brand, carrier="shunfeng", tracking_no="SF1234567890", screenshot="console-ship-courier.png"
+    )
     desk.close()
     run_pending()  # the tracking job asks the local Kuaidi100 (signed query)
     assert kuaidi100.queries[-1] == {
@@ -165,17 +157,13 @@ def test_phone_buy_pay_ship_track(live_server, browser, phone_context, kuaidi100
         "resultv2": "0",
     }
 
-    page.goto(f"{base}/trade/orders/?tab=to_receive")
-    card = page.locator(f"[data-order='{order.order_no}']")
-    expect(card.locator(".order-status")).to_have_text("已发货")
-    expect(card.locator(".order-confirm")).to_have_text("确认收货")
-    save_screenshot(page, "h5-orders-to-receive.png", docs_copy=True, full_page=False)
-    card.locator(".order-logistics").click()
-    expect(page.locator(".shipment-carrier")).to_have_text("顺丰速运")
-    expect(page.locator(".tracking-state")).to_have_text("派件中")
-    expect(page.locator(".tracking-event")).to_have_count(4)
-    page.locator("#logistics").scroll_into_view_if_needed()
-    save_screenshot(page, "h5-order-tracking.png", docs_copy=True, full_page=False)
+    see_tracking_timeline(
+        page,
+        base,
+        order.order_no,
+        carrier_name="顺丰速运",
+        screenshots=("h5-orders-to-receive.png", "h5-order-tracking.png"),
+    )
     page.click("#confirm-receipt")
     expect(page.locator("#order-status")).to_have_text("已完成")
 
