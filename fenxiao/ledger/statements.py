@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 
 from fenxiao.accounts.models import BrandStaff
@@ -101,37 +101,31 @@ def owed_before(account: LedgerAccount | None, moment: datetime) -> int:
 
 
 def movements(account: LedgerAccount, start: datetime, end: datetime) -> list[Movement]:
-    """Every entry that moved ``account`` in ``[start, end)``, with its fee and commission lines."""
+    """Every entry that moved ``account`` in ``[start, end)``, with its fee and commission lines.
+
+    One statement: the lines of the entries that touched the account in the period, summed per
+    entry into the account's own total, the platform fee and this brand's commissions (conditional
+    sums), so the cost grows with the period's entries and nothing else (bench/settlement.py)."""
+    touched = JournalLine.objects.filter(
+        account=account, entry__created_at__gte=start, entry__created_at__lt=end
+    ).values("entry_id")
     own = list(
-        JournalLine.objects.filter(account=account, entry__created_at__gte=start, entry__created_at__lt=end)
+        JournalLine.objects.filter(entry_id__in=touched)
         .values("entry_id", "entry__kind", "entry__reference", "entry__created_at")
-        .annotate(total=Sum("amount"))
+        .annotate(
+            total=Sum("amount", filter=Q(account=account)),
+            fee=Sum("amount", filter=Q(account__code=AccountCode.PLATFORM_FEE_REVENUE)),
+            commission=Sum(
+                "amount",
+                filter=Q(account__code=AccountCode.COMMISSION_AVAILABLE, account__brand_id=account.brand_id),
+            ),
+        )
         .order_by("entry__created_at", "entry_id")
     )
-    ids = [row["entry_id"] for row in own]
-    side: dict[tuple[int, str], int] = {}
-    for i in range(0, len(ids), 500):
-        rows = (
-            JournalLine.objects.filter(entry_id__in=ids[i : i + 500])
-            .filter(account__code=AccountCode.PLATFORM_FEE_REVENUE)
-            .values_list("entry_id", "account__code")
-            .annotate(total=Sum("amount"))
-        )
-        side.update({(e, c): t for e, c, t in rows})
-        rows = (
-            JournalLine.objects.filter(
-                entry_id__in=ids[i : i + 500],
-                account__code=AccountCode.COMMISSION_AVAILABLE,
-                account__brand_id=account.brand_id,
-            )
-            .values_list("entry_id")
-            .annotate(total=Sum("amount"))
-        )
-        side.update({(e, AccountCode.COMMISSION_AVAILABLE): t for e, t in rows})
     result = []
     for row in own:
-        fee = -side.get((row["entry_id"], AccountCode.PLATFORM_FEE_REVENUE), 0)
-        commission = -side.get((row["entry_id"], AccountCode.COMMISSION_AVAILABLE), 0)
+        fee = -(row["fee"] or 0)
+        commission = -(row["commission"] or 0)
         amount = -row["total"]
         result.append(
             Movement(
