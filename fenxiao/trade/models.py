@@ -71,7 +71,21 @@ class Address(models.Model):
         return f"{self.name} {self.province}{self.city}{self.district}{self.detail}"
 
     def snapshot(self) -> dict:
-        return {k: getattr(self, k) for k in ("name", "phone", "province", "city", "district", "detail")}
+        """What an order keeps of the address: the names to print and the GB/T 2260 codes."""
+        return {
+            k: getattr(self, k)
+            for k in (
+                "name",
+                "phone",
+                "province",
+                "city",
+                "district",
+                "detail",
+                "province_code",
+                "city_code",
+                "district_code",
+            )
+        }
 
 
 class ShippingRule(models.Model):

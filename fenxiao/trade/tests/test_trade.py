@@ -39,6 +39,19 @@ def _buy(shop, tea=1, towel=1) -> Checkout:
     return place_order(consumer=shop["consumer"], address_id=shop["address"].pk, items=items)
 
 
+def test_orders_keep_the_address_division_codes_with_the_names(shop):
+    order = _buy(shop, tea=1, towel=0).orders.get()
+    assert {
+        k: order.address[k] for k in ("province", "district", "province_code", "city_code", "district_code")
+    } == {
+        "province": "浙江省",
+        "district": "西湖区",
+        "province_code": "330000",
+        "city_code": "330100",
+        "district_code": "330106",
+    }
+
+
 def test_checkout_splits_one_order_per_brand_under_one_payment(shop):
     checkout = _buy(shop, tea=2, towel=1)
     by_brand = {o.brand_id: o for o in checkout.orders.all()}
