@@ -15,6 +15,7 @@ from django.db.models.functions import Left, Length
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fenxiao.accounts.models import Brand
 from fenxiao.catalog.models import Sku
@@ -260,6 +261,18 @@ class OrderLine(models.Model):
         return f"{self.title} {self.spec_label} ×{self.quantity}"
 
 
+# Who moved an order, in the reader's language (``OrderTransition.actor_label`` stores the key).
+ACTOR_LABELS = {
+    "consumer": pgettext_lazy("order history actor", "consumer"),
+    "brand": pgettext_lazy("order history actor", "brand"),
+    "brand staff": pgettext_lazy("order history actor", "brand staff"),
+    "staff": pgettext_lazy("order history actor", "brand staff"),
+    "platform": pgettext_lazy("order history actor", "platform"),
+    "payment": pgettext_lazy("order history actor", "payment"),
+    "system": pgettext_lazy("order history actor", "system"),
+}
+
+
 class OrderTransition(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(max_length=20)
@@ -284,6 +297,10 @@ class OrderTransition(models.Model):
     @property
     def from_label(self) -> str:
         return OrderStatus(self.from_status).label
+
+    @property
+    def actor_display(self) -> str:
+        return str(ACTOR_LABELS.get(self.actor_label, self.actor_label))
 
 
 class Shipment(models.Model):

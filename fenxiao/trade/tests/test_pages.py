@@ -222,3 +222,13 @@ def test_address_next_is_only_followed_to_this_site(client):
     )
     assert client.post("/trade/addresses/", {**data, "next": "/trade/checkout/"}).url == "/trade/checkout/"
     assert consumer.addresses.filter(is_default=True).count() == 1
+
+
+def test_console_order_history_names_who_moved_the_order_in_chinese(client, paid_order):
+    staff = BrandStaffFactory(brand=paid_order.brand, role="operations")
+    client.force_login(staff.user)
+    page = client.get(
+        f"/console/b/{paid_order.brand_id}/orders/{paid_order.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    history = page[page.index("card") :]
+    assert "· 支付" in history and "· payment" not in history
