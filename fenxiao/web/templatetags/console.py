@@ -38,14 +38,25 @@ def _platform_url(target: str) -> str | None:
         return None
 
 
+def _may_open(user, target: str) -> bool:
+    """``admin:<app>_<model>_changelist`` needs the model's view permission; other entries are
+    platform pages every platform staff member may open."""
+    if not (target.startswith("admin:") and target.endswith("_changelist")):
+        return True
+    app_model = target.removeprefix("admin:").removesuffix("_changelist")
+    app, _, model = app_model.partition("_")
+    return user.has_perm(f"{app}.view_{model}")
+
+
 @register.inclusion_tag("web/_console_nav.html", takes_context=True)
 def platform_nav(context) -> dict:
-    """The platform staff's one menu, on every platform page (entries that exist only)."""
+    """The platform staff's one menu, on every platform page (entries that exist only, and an
+    admin list only to staff allowed to view it, so no link leads to a 403)."""
     request = context["request"]
     links = []
     for target, label in PLATFORM_NAV:
         url = _platform_url(target)
-        if url is None:
+        if url is None or not _may_open(request.user, target):
             continue
         active = request.path == url if url == "/platform/" else request.path.startswith(url)
         links.append({"url": url, "label": label, "active": active})

@@ -30,15 +30,34 @@ def _finance_exists() -> bool:
     return True
 
 
+def _platform_staff(*, may_view_brands: bool = True):
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(is_staff=True)
+    if may_view_brands:
+        user.user_permissions.add(
+            Permission.objects.get(codename="view_brand", content_type__app_label="accounts")
+        )
+    return user
+
+
 @pytest.mark.parametrize("page", ["/platform/", *MENU[1:]])
 def test_every_platform_page_carries_the_one_menu(client, page):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(_platform_staff())
     response = client.get(page)
     assert response.status_code == 200, page
     body = response.content.decode()
     for url in MENU:
         assert f'href="{url}"' in body, (page, url)
     assert ('href="/platform/finance/"' in body) == _finance_exists()
+
+
+def test_the_menu_hides_an_admin_list_the_staff_member_may_not_view(client):
+    client.force_login(_platform_staff(may_view_brands=False))
+    body = client.get("/platform/").content.decode()
+    assert 'href="/admin/accounts/brand/' not in body
+    assert 'href="/platform/arbitration/"' in body
+    assert client.get("/admin/accounts/brand/").status_code == 403
 
 
 def test_platform_home_is_for_platform_staff_only(client):
