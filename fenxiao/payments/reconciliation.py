@@ -28,6 +28,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from fenxiao.core import audit, clock
@@ -64,48 +65,47 @@ def today_in_china() -> date:
     return clock.now().astimezone(CHINA).date()
 
 
+def _our_movements(provider: str, day: date) -> list[tuple[str, QuerySet, tuple[str, str, str]]]:
+    """(record, succeeded rows of ``day``, (our number, amount, provider's number) fields) of each
+    kind of movement the provider's bills list."""
+    start, end = day_bounds(day)
+    return [
+        (
+            "payment",
+            Payment.objects.filter(
+                gateway=provider, status=PaymentStatus.SUCCEEDED, paid_at__gte=start, paid_at__lt=end
+            ),
+            ("out_trade_no", "amount", "provider_transaction_id"),
+        ),
+        (
+            "refund",
+            Refund.objects.filter(
+                payment__gateway=provider,
+                status=RefundStatus.SUCCEEDED,
+                finished_at__gte=start,
+                finished_at__lt=end,
+            ),
+            ("out_refund_no", "amount", "provider_refund_id"),
+        ),
+        (
+            "transfer",
+            Transfer.objects.filter(
+                gateway=provider, status=TransferStatus.SUCCEEDED, finished_at__gte=start, finished_at__lt=end
+            ),
+            ("out_batch_no", "amount", "provider_transfer_id"),
+        ),
+    ]
+
+
 def our_records(provider: str, day: date) -> Iterator[tuple[str, str, int, str]]:
     """(record, our number, amount, provider's number) of every succeeded movement of ``day``."""
-    start, end = day_bounds(day)
-    payments = Payment.objects.filter(
-        gateway=provider, status=PaymentStatus.SUCCEEDED, paid_at__gte=start, paid_at__lt=end
-    )
-    for no, amount, provider_no in payments.values_list(
-        "out_trade_no", "amount", "provider_transaction_id"
-    ).iterator(chunk_size=CHUNK):
-        yield "payment", no, amount, provider_no
-    refunds = Refund.objects.filter(
-        payment__gateway=provider, status=RefundStatus.SUCCEEDED, finished_at__gte=start, finished_at__lt=end
-    )
-    for no, amount, provider_no in refunds.values_list(
-        "out_refund_no", "amount", "provider_refund_id"
-    ).iterator(chunk_size=CHUNK):
-        yield "refund", no, amount, provider_no
-    transfers = Transfer.objects.filter(
-        gateway=provider, status=TransferStatus.SUCCEEDED, finished_at__gte=start, finished_at__lt=end
-    )
-    for no, amount, provider_no in transfers.values_list(
-        "out_batch_no", "amount", "provider_transfer_id"
-    ).iterator(chunk_size=CHUNK):
-        yield "transfer", no, amount, provider_no
+    for record, rows, fields in _our_movements(provider, day):
+        for no, amount, provider_no in rows.values_list(*fields).iterator(chunk_size=CHUNK):
+            yield record, no, amount, provider_no
 
 
 def _count_ours(provider: str, day: date) -> int:
-    start, end = day_bounds(day)
-    return (
-        Payment.objects.filter(
-            gateway=provider, status=PaymentStatus.SUCCEEDED, paid_at__gte=start, paid_at__lt=end
-        ).count()
-        + Refund.objects.filter(
-            payment__gateway=provider,
-            status=RefundStatus.SUCCEEDED,
-            finished_at__gte=start,
-            finished_at__lt=end,
-        ).count()
-        + Transfer.objects.filter(
-            gateway=provider, status=TransferStatus.SUCCEEDED, finished_at__gte=start, finished_at__lt=end
-        ).count()
-    )
+    return sum(rows.count() for _record, rows, _fields in _our_movements(provider, day))
 
 
 def _refuse_if_reconciled(provider: str, day: date) -> None:

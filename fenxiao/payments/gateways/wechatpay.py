@@ -145,6 +145,18 @@ class WeChatPayGateway(PaymentGateway):
     def _merchant(self, obj) -> MerchantAccount:
         return obj.merchant if getattr(obj, "merchant_id", None) else active_merchant()
 
+    def _bind_merchant(self, payment) -> MerchantAccount:
+        """The merchant a payment is made with, recorded on the payment the first time."""
+        merchant = self._merchant(payment)
+        if payment.merchant_id != merchant.pk:
+            type(payment).objects.filter(pk=payment.pk).update(merchant=merchant)
+            payment.merchant = merchant
+        return merchant
+
+    @staticmethod
+    def _pay_type(scene: str) -> WeChatPayType:
+        return {"jsapi": WeChatPayType.JSAPI, "h5": WeChatPayType.H5}.get(scene, WeChatPayType.NATIVE)
+
     def start(
         self,
         payment,
@@ -155,12 +167,9 @@ class WeChatPayGateway(PaymentGateway):
         scene: str = "native",
         openid: str = "",
     ) -> PaymentAction:
-        merchant = self._merchant(payment)
-        if payment.merchant_id != merchant.pk:
-            type(payment).objects.filter(pk=payment.pk).update(merchant=merchant)
-            payment.merchant = merchant
+        merchant = self._bind_merchant(payment)
         client = client_for(merchant)
-        kind = {"jsapi": WeChatPayType.JSAPI, "h5": WeChatPayType.H5}.get(scene, WeChatPayType.NATIVE)
+        kind = self._pay_type(scene)
         params = {
             "description": payment.description[:127] or payment.out_trade_no,
             "out_trade_no": payment.out_trade_no,

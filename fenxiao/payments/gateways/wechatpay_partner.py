@@ -82,12 +82,9 @@ class WeChatPayPartnerGateway(WeChatPayGateway):
         scene: str = "native",
         openid: str = "",
     ) -> PaymentAction:
-        merchant = self._merchant(payment)
-        if payment.merchant_id != merchant.pk:
-            type(payment).objects.filter(pk=payment.pk).update(merchant=merchant)
-            payment.merchant = merchant
+        merchant = self._bind_merchant(payment)
         client = partner_client(merchant)
-        kind = {"jsapi": WeChatPayType.JSAPI, "h5": WeChatPayType.H5}.get(scene, WeChatPayType.NATIVE)
+        kind = self._pay_type(scene)
         subs = _sub_orders(payment)
         payer_openid = ""
         if kind == WeChatPayType.JSAPI:

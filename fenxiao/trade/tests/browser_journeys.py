@@ -58,6 +58,16 @@ def pick_division(page, province: str, city: str, district: str) -> None:
     page.select_option("select[name=district_code]", label=district)
 
 
+def add_address_at_checkout(page) -> None:
+    """On the checkout page: a new address (李四, 浙江省 杭州市 西湖区) through the picker."""
+    page.click("#add-address")
+    page.fill("input[name=name]", "李四")
+    page.fill("input[name=phone]", "13912345678")
+    pick_division(page, "浙江省", "杭州市", "西湖区")
+    page.fill("input[name=detail]", "文一西路 1 号")
+    page.click("main form button[type=submit]")
+
+
 def order_tea_and_two_towels(page, base: str, tea, towel) -> None:
     """A signed-in consumer's phone: tea into the cart, two towels through "buy now", a new
     address, the checkout total (¥186.00) checked, the order placed."""
@@ -70,12 +80,7 @@ def order_tea_and_two_towels(page, base: str, tea, towel) -> None:
     page.fill("#quantity", "2")
     page.click("#buy-now")
     expect(page).to_have_url(re.compile("/trade/checkout/$"))
-    page.click("#add-address")
-    page.fill("input[name=name]", "李四")
-    page.fill("input[name=phone]", "13912345678")
-    pick_division(page, "浙江省", "杭州市", "西湖区")
-    page.fill("input[name=detail]", "文一西路 1 号")
-    page.click("main form button[type=submit]")
+    add_address_at_checkout(page)
     expect(page.locator("#checkout-total")).to_have_text("¥186.00")
     page.click("#place-order")
 

@@ -22,9 +22,9 @@ from fenxiao.trade.checkout import place_order
 from fenxiao.trade.models import Order, OrderStatus
 
 from .browser_journeys import (
+    add_address_at_checkout,
     add_pictures,
     local_kuaidi100,
-    pick_division,
     see_tracking_timeline,
     ship_with_courier,
 )
@@ -94,12 +94,7 @@ def test_phone_buy_pay_ship_track(live_server, browser, phone_context, kuaidi100
     expect(page.locator("#sku_id")).to_have_value(str(small.pk))
     page.click("#buy-now")
     expect(page).to_have_url(re.compile("/trade/checkout/$"))
-    page.click("#add-address")
-    page.fill("input[name=name]", "李四")
-    page.fill("input[name=phone]", "13912345678")
-    pick_division(page, "浙江省", "杭州市", "西湖区")
-    page.fill("input[name=detail]", "文一西路 1 号")
-    page.click("main form button[type=submit]")
+    add_address_at_checkout(page)
     expect(page.locator("#checkout-total")).to_have_text("¥596.00")
     page.click("#place-order")
     page.click("#sandbox-pay")
