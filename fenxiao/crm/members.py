@@ -112,7 +112,7 @@ def add_level(
 ) -> MemberLevel:
     _require(actor, Perm.MARKETING_MANAGE, actor.brand_id)
     if not 0 <= discount_bps <= 10000:
-        raise ValidationError(_("A discount is between 0 and 10000 basis points (100%)."))
+        raise ValidationError(_("A member discount is between 0% and 100%."))
     if MemberLevel.objects.filter(brand_id=actor.brand_id, name=name).exists():
         raise ValidationError(_("A level with this name already exists."))
     if MemberLevel.objects.filter(brand_id=actor.brand_id, growth_threshold=growth_threshold).exists():
