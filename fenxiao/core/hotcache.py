@@ -45,6 +45,19 @@ def cached(namespace: str, ident: object, compute: Callable[[], T]) -> T:
     return value
 
 
+def peek(namespace: str, ident: object) -> object | None:
+    """The current entry, or ``None`` (for values computed only when found: see :func:`keep`)."""
+    seconds = _seconds()
+    return cache.get(_key(namespace, ident, seconds)) if seconds > 0 else None
+
+
+def keep(namespace: str, ident: object, value: object) -> None:
+    """Share ``value`` for up to HOT_CACHE_SECONDS (the other half of :func:`peek`)."""
+    seconds = _seconds()
+    if seconds > 0:
+        cache.set(_key(namespace, ident, seconds), value, seconds)
+
+
 def forget(namespace: str, ident: object) -> None:
     """Drop the current entry (call it after a change the next reader must see)."""
     seconds = _seconds()

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from fenxiao.accounts import selectors as accounts_selectors
 from fenxiao.accounts.models import Brand, User
 from fenxiao.catalog.models import Product, ProductStatus, Sku
+from fenxiao.core import hotcache
 from fenxiao.ledger.selectors import distributor_wallet
 
 from .models import (
@@ -159,13 +160,27 @@ def distributor_earnings(distributor: User, *, limit: int = 100) -> list:
 # ---- public: share links and micro-stores ---------------------------------------------------
 
 
+SHARE_LINK_CACHE = "share-link"
+
+
 def share_link_for_redirect(code: str) -> ShareLink | None:
-    """The link of ``code`` with only the columns the redirect needs (the hot path)."""
-    return (
-        ShareLink.objects.filter(code=code)
-        .only("pk", "code", "kind", "brand_id", "distributor_id", "product_id")
-        .first()
-    )
+    """The link of ``code`` with only the columns the redirect needs (the hot path).
+
+    A viral post sends the same code again and again, so a found link is shared by the clicks of
+    a process for up to ``HOT_CACHE_SECONDS`` (``core.hotcache``; ``signals`` forgets it when the
+    link is saved or deleted). An unknown code is not remembered: garbage codes must not push
+    real entries out of the cache, and a link created a moment later must work at once.
+    """
+    link = hotcache.peek(SHARE_LINK_CACHE, code)
+    if link is None:
+        link = (
+            ShareLink.objects.filter(code=code)
+            .only("pk", "code", "kind", "brand_id", "distributor_id", "product_id")
+            .first()
+        )
+        if link is not None:
+            hotcache.keep(SHARE_LINK_CACHE, code, link)
+    return link
 
 
 def store_link(code: str) -> ShareLink | None:

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -204,6 +205,45 @@ def test_repeat_clicks_keep_one_visitor_id(client, brand_setup):
     client.get(f"/s/{link.code}")
     assert link.visits.count() == 2
     assert len(set(link.visits.values_list("session_key", flat=True))) == 1
+
+
+def _link_reads(client, code: str) -> tuple[int, int]:
+    """(the click's status, how many statements read the share-link table)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.cookies.clear()
+    with CaptureQueriesContext(connection) as captured:
+        status = client.get(f"/s/{code}").status_code
+    reads = [q for q in captured.captured_queries if 'FROM "distribution_sharelink"' in q["sql"]]
+    return status, len(reads)
+
+
+def test_a_viral_link_is_read_once_per_cache_period_and_forgotten_when_it_changes(client, brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    link = services.share_link(
+        distributor=member.distributor, brand=sku.brand, kind=LinkKind.PRODUCT, product=sku.product
+    )
+    assert _link_reads(client, link.code) == (302, 1)
+    assert _link_reads(client, link.code) == (302, 0)  # the next person: the link from the hot cache
+    assert link.visits.count() == 2  # every click is still recorded
+    link.kind = LinkKind.STORE
+    link.save()
+    assert _link_reads(client, link.code) == (302, 1)
+    assert client.get(f"/s/{link.code}").url == reverse("distribution:micro_store", args=[link.code])
+    code = link.code
+    link.delete()
+    assert _link_reads(client, code) == (404, 1)
+
+
+def test_an_unknown_code_is_not_remembered(client, brand_setup):
+    sku, _ = brand_setup
+    member = distributor_of(sku.brand)
+    assert _link_reads(client, "late-link-1")[0] == 404
+    link = services.share_link(distributor=member.distributor, brand=sku.brand)
+    type(link).objects.filter(pk=link.pk).update(code="late-link-1")  # no signal: nothing to forget
+    assert _link_reads(client, "late-link-1") == (302, 1)
 
 
 def test_self_purchase_commission_on_and_off(brand_setup):
