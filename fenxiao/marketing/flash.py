@@ -23,6 +23,7 @@ from fenxiao.core import clock
 from fenxiao.trade.errors import TradeError
 from fenxiao.trade.models import OrderStatus
 
+from . import soldout
 from .models import FlashClaim, FlashQuota, FlashSale
 from .permissions import signed_in
 from .plugins import MarketingTool
@@ -121,6 +122,7 @@ def release_units(order) -> None:
     FlashSale.objects.filter(pk=claim.sale_id, sold__gte=claim.quantity).update(
         sold=F("sold") - claim.quantity
     )
+    soldout.forget(claim.sale_id)  # the unit is back: this process stops refusing from its note
     FlashQuota.objects.filter(
         sale_id=claim.sale_id, consumer_id=claim.consumer_id, bought__gte=claim.quantity
     ).update(bought=F("bought") - claim.quantity)
