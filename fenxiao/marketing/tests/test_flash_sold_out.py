@@ -1,6 +1,7 @@
 """A press on a sold-out flash sale (the stampede's 7 in 8): refused from a short per-process memo
 without reading the sale's row, with a lean page that holds nothing of the member; the memo is
-forgotten when units can come back and expires on its own."""
+forgotten when units can come back and expires on its own.  A winning press takes the sale's row
+last among marketing's writes."""
 
 from datetime import timedelta
 
@@ -11,13 +12,15 @@ from django.test.utils import CaptureQueriesContext
 from fenxiao.accounts.tests.factories import UserFactory
 from fenxiao.catalog.tests.factories import SkuFactory
 from fenxiao.core import clock
-from fenxiao.marketing import soldout
-from fenxiao.marketing.models import FlashSale
+from fenxiao.marketing import coupons, soldout
+from fenxiao.marketing.models import FlashClaim, FlashQuota, FlashSale
 from fenxiao.trade import orders as trade_orders
+from fenxiao.trade.errors import TradeError
 from fenxiao.trade.models import Order
 from fenxiao.trade.tests.factories import AddressFactory
 
-from .factories import FlashSaleFactory
+from .factories import CouponFactory, FlashSaleFactory
+from .helpers import place
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +135,38 @@ def test_nothing_is_noted_while_units_are_left(client):
     response, sql = _press(client, sale)
     assert response.status_code == 302
     assert _press(client, sale)[0].status_code == 400 and soldout.refusal(sale.pk) is not None
+
+
+def test_the_sale_row_is_the_last_thing_marketing_writes():
+    """A winning press with a coupon: the coupon's rows, the quota and the claim are written first,
+    the sale's tally last, so its lock is held over the fewest statements before COMMIT."""
+    sku = SkuFactory(retail_price=10000, stock=10)
+    sale = FlashSaleFactory(sku=sku, price=6000, quantity=5)
+    address = AddressFactory()
+    mc = coupons.claim_coupon(
+        consumer=address.consumer, coupon_id=CouponFactory(brand=sku.brand, amount=500).pk
+    )
+    with CaptureQueriesContext(connection) as captured:
+        order = place(address, [(sku, 1)], flash=sale.pk, coupons=[mc.pk])
+    writes = [
+        q["sql"].split('"')[1]
+        for q in captured.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE")) and '"marketing_' in q["sql"]
+    ]
+    assert writes[-1] == "marketing_flashsale", writes
+    assert {
+        "marketing_membercoupon",
+        "marketing_coupon",
+        "marketing_flashquota",
+        "marketing_flashclaim",
+    } <= set(writes[:-1])
+    assert order.paid_amount == 5500 and FlashSale.objects.get(pk=sale.pk).sold == 1
+
+
+def test_a_refused_claim_leaves_no_claim_or_quota_row():
+    sku = SkuFactory(stock=10)
+    sale = FlashSaleFactory(sku=sku, quantity=1)
+    place(AddressFactory(), [(sku, 1)], flash=sale.pk)
+    with pytest.raises(TradeError):  # priced (pricing does not read the tally), then refused
+        place(AddressFactory(), [(sku, 1)], flash=sale.pk)
+    assert FlashClaim.objects.count() == 1 and FlashQuota.objects.count() == 1 and Order.objects.count() == 1
