@@ -24,11 +24,13 @@ per (sale, language):
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.transaction import TransactionManagementError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -90,7 +92,8 @@ def forget(sale_id: int) -> None:
     """Drop the note of ``sale_id`` now and once the current transaction commits (units may come
     back: a read between now and the commit would see the old tally and note it again)."""
     _notes.pop(sale_id, None)
-    transaction.on_commit(lambda: _notes.pop(sale_id, None))
+    with suppress(TransactionManagementError):  # manual transaction management: dropped above
+        transaction.on_commit(lambda: _notes.pop(sale_id, None), robust=True)
 
 
 def clear() -> None:

@@ -170,3 +170,12 @@ def test_a_refused_claim_leaves_no_claim_or_quota_row():
     with pytest.raises(TradeError):  # priced (pricing does not read the tally), then refused
         place(AddressFactory(), [(sku, 1)], flash=sale.pk)
     assert FlashClaim.objects.count() == 1 and FlashQuota.objects.count() == 1 and Order.objects.count() == 1
+
+
+def test_the_memo_can_be_turned_off(client, sold_out, settings):
+    settings.FLASH_SOLD_OUT_MEMO_SECONDS = 0
+    for _ in range(2):
+        response, sql = _press(client, sold_out)
+        assert response.status_code == 400 and len(sql) == 3  # session, user, the sale row
+        assert "Sold out: every unit of this flash sale has been taken." in response.content.decode()
+    assert soldout.refusal(sold_out.pk) is None
