@@ -6,10 +6,17 @@ the stampede, in the checkout transaction:
 
 1. the buyer's counter row (unique per sale and consumer) is created, or raised with one
    conditional UPDATE (``bought + n <= limit``; a CHECK backs it);
-2. the unit is claimed with ONE conditional UPDATE on the sale (``sold + n <= quantity``; a CHECK
-   backs it) — taken last, so the hot row is locked for the shortest time.
+2. the claim row (which order holds how many units) is written;
+3. the unit is claimed with ONE conditional UPDATE on the sale (``sold + n <= quantity``; a CHECK
+   backs it) — taken last, so the hot row is locked for the shortest time: after the other
+   marketing tools have reserved (``reserves_hot_row``), after this sale's own rows.  What
+   still runs under the lock is the checkout's (the ``order.created`` event and its job, the
+   payment, the checkout's payment link) and COMMIT; the quota and claim rows' foreign keys take
+   only a KEY SHARE lock on the sale's row, which does not queue behind the UPDATE's lock.
 
-Either failing refuses the checkout with a clear message and nothing written.  An unpaid flash
+Any step failing refuses the checkout with a clear message and nothing written (the checkout's
+transaction rolls back the rows written before it).  Once a sale is sold out, presses are refused
+before any checkout work, from a short per-process memo (``soldout``).  An unpaid flash
 order is cancelled after the sale's ``unpaid_minutes`` by a timer, which gives its units back.
 """
 
@@ -23,6 +30,7 @@ from fenxiao.core import clock
 from fenxiao.trade.errors import TradeError
 from fenxiao.trade.models import OrderStatus
 
+from . import soldout
 from .models import FlashClaim, FlashQuota, FlashSale
 from .permissions import signed_in
 from .plugins import MarketingTool
@@ -38,6 +46,7 @@ def _chosen_sale(order) -> int | None:
 class FlashSaleTool(MarketingTool):
     name = "flash"
     position = 20
+    reserves_hot_row = True  # the sale's tally: every buyer of the sale updates that one row
 
     def applies_to(self, order, line, consumer, now) -> bool:
         sale = order.adjustments.get("_flash_sale")
@@ -99,18 +108,19 @@ def claim_unit(sale: FlashSale, order, quantity: int) -> FlashClaim:
                 _("You already bought as many as allowed in this flash sale (%(n)d).")
                 % {"n": sale.per_member_limit}
             ) from None
-    taken = FlashSale.objects.filter(
+    claim = FlashClaim.objects.create(
+        sale=sale, order=order, consumer=order.consumer, quantity=quantity, created_at=now
+    )
+    taken = FlashSale.objects.filter(  # the hot row, last: held from here to COMMIT
         pk=sale.pk,
         paused=False,
         starts_at__lte=now,
         ends_at__gt=now,
         sold__lte=F("quantity") - quantity,
     ).update(sold=F("sold") + quantity)
-    if not taken:
+    if not taken:  # the checkout's transaction rolls the quota and the claim back
         raise TradeError(_("Sold out: every unit of this flash sale has been taken."))
-    return FlashClaim.objects.create(
-        sale=sale, order=order, consumer=order.consumer, quantity=quantity, created_at=now
-    )
+    return claim
 
 
 def release_units(order) -> None:
@@ -121,6 +131,7 @@ def release_units(order) -> None:
     FlashSale.objects.filter(pk=claim.sale_id, sold__gte=claim.quantity).update(
         sold=F("sold") - claim.quantity
     )
+    soldout.forget(claim.sale_id)  # the unit is back: this process stops refusing from its note
     FlashQuota.objects.filter(
         sale_id=claim.sale_id, consumer_id=claim.consumer_id, bought__gte=claim.quantity
     ).update(bought=F("bought") - claim.quantity)

@@ -31,7 +31,7 @@ class MarketingExtension(OrderExtension):
                 if fen
             ]
         LineDiscount.objects.bulk_create(rows)
-        for tool in plugins.tools():
+        for tool in plugins.placing_order():  # a hot row (a flash sale's tally) last
             tool.on_placed(order, priced_order)
 
     def on_paid(self, order) -> None:

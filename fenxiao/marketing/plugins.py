@@ -47,6 +47,10 @@ class MarketingTool:
     name: str = ""
     #: place in the pricing pipeline (10 member price, 20 promotion, 30 coupon, 40 points)
     position: int = 0
+    #: True when :meth:`on_placed` takes a row every buyer of the tool contends for (a flash
+    #: sale's tally): such tools reserve after all the others (:func:`placing_order`), so the
+    #: contended row is locked as late as marketing can — the fewest statements before COMMIT.
+    reserves_hot_row: bool = False
 
     def applies_to(self, order: PricedOrder, line: PricedLine, consumer, now: datetime) -> bool:
         """Whether the tool may discount ``line`` (used by :meth:`adjust` implementations)."""
@@ -98,6 +102,12 @@ def install(*tool_classes: type[MarketingTool]) -> None:
 
 def tools() -> list[MarketingTool]:
     return sorted(TOOLS.values(), key=lambda t: t.position)
+
+
+def placing_order() -> list[MarketingTool]:
+    """The tools in the order they reserve when an order is placed: by position, the tools that
+    reserve a hot row (``reserves_hot_row``) last."""
+    return sorted(TOOLS.values(), key=lambda t: (t.reserves_hot_row, t.position))
 
 
 def pipeline() -> list[tuple[int, str]]:

@@ -1,4 +1,6 @@
-"""Forget the product page's cached offers (``selectors.product_offers``) when a tool changes.
+"""Forget the product page's cached offers (``selectors.product_offers``) when a tool changes, and
+a flash sale's "sold out" note (``soldout``) when its row is saved or deleted (the brand resumed
+it or changed its quantity or window: units may be back).
 
 Counters moved by conditional ``UPDATE`` (a flash sale's units sold, a group's paid seats) send
 no signal: the page may show them up to ``HOT_CACHE_SECONDS`` late; buying never reads them
@@ -13,6 +15,7 @@ from django.dispatch import receiver
 from fenxiao.catalog.models import Sku
 from fenxiao.core import hotcache
 
+from . import soldout
 from .models import Coupon, FlashSale, Group, GroupDeal
 from .selectors import CLAIMABLE_COUPONS_CACHE, PRODUCT_OFFERS_CACHE
 
@@ -26,6 +29,8 @@ def _forget_sku(sku_id: int) -> None:
 @receiver([post_save, post_delete], sender=GroupDeal, dispatch_uid="marketing.forget_offers_deal")
 def forget_tool(sender, instance: FlashSale | GroupDeal, **kwargs) -> None:
     _forget_sku(instance.sku_id)
+    if sender is FlashSale:
+        soldout.forget(instance.pk)
 
 
 @receiver([post_save, post_delete], sender=Group, dispatch_uid="marketing.forget_offers_group")

@@ -17,7 +17,7 @@ from fenxiao.trade import selectors as trade_selectors
 from fenxiao.trade.checkout import place_order
 from fenxiao.trade.errors import TradeError
 
-from . import coupons, groups, selectors
+from . import coupons, groups, selectors, soldout
 from .models import FlashSale, Group, GroupDeal
 
 
@@ -88,6 +88,10 @@ def _buy_context(request: HttpRequest, sku, options: dict) -> dict:
 
 
 def flash_sale(request: HttpRequest, sale_id: int) -> HttpResponse:
+    if request.method == "POST" and request.user.is_authenticated:
+        refused = soldout.refusal(sale_id)  # the stampede's fast path: no read once noted sold out
+        if refused is not None:
+            return refused
     sale = FlashSale.objects.select_related("sku__product__brand").filter(pk=sale_id).first()
     if sale is None:
         raise Http404("No such flash sale.")
@@ -96,15 +100,15 @@ def flash_sale(request: HttpRequest, sale_id: int) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"/accounts/signin/?next={request.path}")
-        if sale.sold >= sale.quantity:  # the stampede's fast path: no checkout work once sold out
-            return render(request, "marketing/flash.html", _sold_out(sale), status=400)
+        if sale.sold >= sale.quantity:  # no checkout work once sold out
+            return soldout.refuse(sale)
         try:
             checkout = _buy(request, sale.sku, options)
         except TradeError as exc:
             errors = exc.messages
             sale.refresh_from_db(fields=["sold"])
             if sale.sold >= sale.quantity:
-                return render(request, "marketing/flash.html", _sold_out(sale, errors), status=400)
+                return soldout.refuse(sale, errors)
         else:
             return redirect("payments:pay", checkout.payment.out_trade_no)
     now = clock.now()
@@ -122,16 +126,6 @@ def flash_sale(request: HttpRequest, sale_id: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
-
-
-def _sold_out(sale: FlashSale, errors: list[str] | None = None) -> dict:
-    sale.seconds_left = sale.seconds_to_start = 0
-    return {
-        "sale": sale,
-        "state": "sold_out",
-        "left": 0,
-        "errors": errors or [_("Sold out: every unit of this flash sale has been taken.")],
-    }
 
 
 def group_deal(request: HttpRequest, deal_id: int) -> HttpResponse:
