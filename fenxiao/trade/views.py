@@ -120,9 +120,8 @@ def buy_now(request: HttpRequest) -> HttpResponse:
     if "csrfmiddlewaretoken" in request.GET:
         # The page's "apply" buttons re-read it by GET; without JavaScript the browser sends the
         # form's CSRF token too: keep it out of the address bar and the history.
-        query = request.GET.copy()
-        del query["csrfmiddlewaretoken"]
-        return redirect(f"{request.path}?{query.urlencode()}")
+        kept = [(k, v) for k, v in request.GET.items(multi=True) if v and k != "csrfmiddlewaretoken"]
+        return redirect(f"{request.path}?{urlencode(kept)}")
     return _buy_now_page(request)
 
 
