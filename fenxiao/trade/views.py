@@ -120,7 +120,7 @@ def buy_now(request: HttpRequest) -> HttpResponse:
     if "csrfmiddlewaretoken" in request.GET:
         # The page's "apply" buttons re-read it by GET; without JavaScript the browser sends the
         # form's CSRF token too: keep it out of the address bar and the history.
-        kept = [(k, v) for k, v in request.GET.items(multi=True) if v and k != "csrfmiddlewaretoken"]
+        kept = [(k, v) for k, vs in request.GET.lists() if k != "csrfmiddlewaretoken" for v in vs if v]
         return redirect(f"{request.path}?{urlencode(kept)}")
     return _buy_now_page(request)
 
