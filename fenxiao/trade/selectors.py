@@ -303,9 +303,7 @@ class BuyNow:
         return self.preview.orders[0].lines[0] if self.preview else None
 
 
-def buy_now(
-    consumer, *, sku_id: int | None, quantity: int, address_id: int | None, options: dict
-) -> BuyNow:
+def buy_now(consumer, *, sku_id: int | None, quantity: int, address_id: int | None, options: dict) -> BuyNow:
     """What "buy now" would place for ``consumer``: the SKU at ``quantity`` with the buyer's
     ``options``, priced by :func:`checkout_preview` to the chosen address as ``place_order`` charges
     it (``place_order(items=[(sku_id, quantity)])``, the same checks first).  ``address_id`` picks

@@ -1,4 +1,4 @@
-""""Buy now" in Debian's Chromium on a 390×844 phone: 立即购买 on the product page opens the
+""" "Buy now" in Debian's Chromium on a 390×844 phone: 立即购买 on the product page opens the
 确认订单 page of that SKU and quantity (picture, title, spec, unit price, quantity, the default
 address chosen); choosing another address re-prices it to that province; the order placed from it
 lands on the cashier at the amount shown; the cart is as it was before."""
@@ -29,8 +29,13 @@ def test_buy_now_confirms_one_item_then_pays_leaving_the_cart_alone(live_server,
     ShippingRule.objects.create(brand=product.brand, flat_fee=800, province_fees={"广东省": 1500})
     home = AddressFactory(name="张三")  # 浙江省, the default
     work = AddressFactory(
-        consumer=home.consumer, name="李四", province="广东省", city="深圳市", district="南山区",
-        detail="科技园 1 号", is_default=False,
+        consumer=home.consumer,
+        name="李四",
+        province="广东省",
+        city="深圳市",
+        district="南山区",
+        detail="科技园 1 号",
+        is_default=False,
     )
     consumer = home.consumer
     in_cart = SkuFactory(product__title="龙井茶", stock=5)

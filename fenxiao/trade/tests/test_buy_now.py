@@ -1,4 +1,4 @@
-""""Buy now" (立即购买): ``GET /trade/buy/?sku_id=&quantity=`` is the confirm-order page of that one
+""" "Buy now" (立即购买): ``GET /trade/buy/?sku_id=&quantity=`` is the confirm-order page of that one
 SKU — the consumer's own addresses (default first), the price exactly as ``place_order`` charges
 it, points and coupons — and its form ``POST``s to ``/trade/buy/``, straight to the cashier.  The
 cart is never read or written; a refusal comes back to the confirm page, 400, nothing written."""
@@ -213,7 +213,9 @@ def test_points_and_coupons_are_offered_and_charged_as_shown(client, buyer):
     page = client.get("/trade/buy/", base).content.decode()
     assert f'name="coupon" value="{mc.pk}"' in page
     # the points link keeps this SKU, quantity and address
-    assert f"?sku_id={tea.pk}&amp;quantity=2&amp;address_id={buyer['home'].pk}&amp;use_points={brand.pk}" in page
+    assert (
+        f"?sku_id={tea.pk}&amp;quantity=2&amp;address_id={buyer['home'].pk}&amp;use_points={brand.pk}" in page
+    )
     chosen = client.get("/trade/buy/", {**base, "use_points": brand.pk, "coupon": mc.pk})
     total = chosen.context["buy"].preview.total
     assert total < 2 * 9900 + 800 and f"{total / 100:.2f}" in chosen.content.decode()
