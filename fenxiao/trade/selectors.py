@@ -307,7 +307,8 @@ def buy_now(consumer, *, sku_id: int | None, quantity: int, address_id: int | No
     """What "buy now" would place for ``consumer``: the SKU at ``quantity`` with the buyer's
     ``options``, priced by :func:`checkout_preview` to the chosen address as ``place_order`` charges
     it (``place_order(items=[(sku_id, quantity)])``, the same checks first).  ``address_id`` picks
-    one of the consumer's own addresses (another's is ignored: the default is shown).  Reads only."""
+    one of the consumer's own addresses (another's is ignored: the default is shown).  Writes no
+    order, payment, stock or cart row (the pricing is the checkout page's preview)."""
     addresses = list(consumer_addresses(consumer))
     address = next((a for a in addresses if a.pk == address_id), addresses[0] if addresses else None)
     sku, picture, errors = None, "", []
