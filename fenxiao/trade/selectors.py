@@ -10,13 +10,15 @@ from datetime import date, datetime, time
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fenxiao.accounts.models import Brand
 from fenxiao.catalog.models import Product, Sku
 
 from . import extensions, pricing
-from .cart import cart_items
+from .cart import buyable_sku, cart_items, check_quantity
 from .checkout import price_for
+from .errors import TradeError
 from .models import Address, CartItem, Order, OrderLine
 from .pricing import PricedCheckout
 
@@ -269,12 +271,70 @@ def checkout_preview(
     options: dict,
     items: Sequence[tuple[Sku, int]] | None = None,
 ) -> PricedCheckout | None:
-    """``items`` (by default the consumer's cart) priced exactly as placing the order would
-    (shipping to the first address's province), with the buyer's ``options`` (points, coupons,
-    a marketing tool); None when there is nothing to price."""
+    """``items`` (by default the consumer's cart; "buy now" hands its one SKU) priced exactly as
+    placing the order would (shipping to the first of ``addresses``' province), with the buyer's
+    ``options`` (points, coupons, a marketing tool); None when there is nothing to price."""
     if items is None:
         items = [(i.sku, i.quantity) for i in cart_items(consumer) if i.selected]
     if not items:
         return None
     province = addresses[0].province if addresses else ""
     return price_for(consumer=consumer, items=items, province=province, options=options)[0]
+
+
+@dataclass
+class BuyNow:
+    """The "buy now" confirm page: one SKU and its quantity, never the cart."""
+
+    addresses: list[Address]  # the consumer's own, default first
+    address: Address | None  # the one chosen (the default unless the page asked for another)
+    sku: Sku | None  # None when the SKU is unknown or not on sale
+    quantity: int
+    picture: str  # the product's first picture (a URL), or ""
+    preview: PricedCheckout | None  # None when the item cannot be bought as asked
+    errors: list[str]
+
+    @property
+    def order(self) -> pricing.PricedOrder | None:
+        return self.preview.orders[0] if self.preview else None
+
+    @property
+    def line(self) -> pricing.PricedLine | None:
+        return self.preview.orders[0].lines[0] if self.preview else None
+
+
+def buy_now(consumer, *, sku_id: int | None, quantity: int, address_id: int | None, options: dict) -> BuyNow:
+    """What "buy now" would place for ``consumer``: the SKU at ``quantity`` with the buyer's
+    ``options``, priced by :func:`checkout_preview` to the chosen address as ``place_order`` charges
+    it (``place_order(items=[(sku_id, quantity)])``, the same checks first).  ``address_id`` picks
+    one of the consumer's own addresses (another's is ignored: the default is shown).  Writes no
+    order, payment, stock or cart row (the pricing is the checkout page's preview)."""
+    addresses = list(consumer_addresses(consumer))
+    address = next((a for a in addresses if a.pk == address_id), addresses[0] if addresses else None)
+    sku, picture, errors = None, "", []
+    try:
+        if sku_id is None:
+            raise TradeError(_("Choose a specification first."))
+        sku = buyable_sku(sku_id)
+        check_quantity(quantity, sku)
+    except TradeError as exc:
+        errors = exc.messages
+    preview = None
+    if sku is not None:
+        picture = product_picture(sku.product_id)
+        if not errors:
+            preview = checkout_preview(
+                consumer,
+                addresses=[address] if address else [],
+                options=options,
+                items=[(sku, quantity)],
+            )
+    return BuyNow(addresses, address, sku, quantity, picture, preview, errors)
+
+
+def product_picture(product_id: int) -> str:
+    """The URL of the product's first picture (its thumbnail when it has one), or ""."""
+    from fenxiao.catalog.models import ProductImage
+
+    image = ProductImage.objects.filter(product_id=product_id).order_by("position", "id").first()
+    return (image.thumbnail or image.image).url if image else ""

@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fenxiao.web.redirects import safe_next
 
@@ -94,25 +95,68 @@ def checkout(request: HttpRequest) -> HttpResponse:
     return _checkout_page(request)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def buy_now(request: HttpRequest) -> HttpResponse:
-    """ "Buy now": one SKU, its quantity and the address in one POST straight to an order and its
-    payment — no cart row written, read or deleted (the same ``place_order`` as the checkout)."""
-    sku_id, quantity = _int(request.POST.get("sku_id")), _int(request.POST.get("quantity"), 1)
-    try:
-        if sku_id is None:
-            raise TradeError(_("Choose a specification first."))
-        placed = place_order(
-            consumer=request.user,
-            address_id=_int(request.POST.get("address_id")),
-            items=[(sku_id, quantity)],
-            note=request.POST.get("note", ""),
-            options=_options(request),
-        )
-    except TradeError as exc:
-        return _back(request, status=400, message=exc.messages)
-    return redirect("payments:pay", placed.payment.out_trade_no)
+    """ "Buy now" (立即购买): ``GET ?sku_id=&quantity=`` is the confirm-order page of that one SKU
+    (address, price as it will be charged, points, coupons, note); its form POSTs here, straight
+    to an order and its payment — no cart row written, read or deleted (the same ``place_order``
+    as the checkout).  A refusal comes back to the confirm page, status 400, nothing written."""
+    if request.method == "POST":  # the page's data is read only when it is shown (GET or error)
+        sku_id, quantity = _int(request.POST.get("sku_id")), _quantity(request.POST)
+        try:
+            if sku_id is None:
+                raise TradeError(_("Choose a specification first."))
+            placed = place_order(
+                consumer=request.user,
+                address_id=_int(request.POST.get("address_id")),
+                items=[(sku_id, quantity)],
+                note=request.POST.get("note", ""),
+                options=_options(request),
+            )
+        except TradeError as exc:
+            return _buy_now_page(request, errors=exc.messages, status=400)
+        return redirect("payments:pay", placed.payment.out_trade_no)
+    if "csrfmiddlewaretoken" in request.GET:
+        # The page's "apply" buttons re-read it by GET; without JavaScript the browser sends the
+        # form's CSRF token too: keep it out of the address bar and the history.
+        kept = [(k, v) for k, vs in request.GET.lists() if k != "csrfmiddlewaretoken" for v in vs if v]
+        return redirect(f"{request.path}?{urlencode(kept)}")
+    return _buy_now_page(request)
+
+
+def _quantity(params) -> int:
+    """The quantity asked for: 1 when none is given, 0 (refused) when it is not a number."""
+    raw = params.get("quantity")
+    return 1 if raw in (None, "") else _int(raw, 0)
+
+
+def _buy_now_page(
+    request: HttpRequest, *, errors: list[str] | None = None, status: int = 200
+) -> HttpResponse:
+    params = request.POST if request.method == "POST" else request.GET
+    page = selectors.buy_now(
+        request.user,
+        sku_id=_int(params.get("sku_id")),
+        quantity=_quantity(params),
+        address_id=_int(params.get("address_id")),
+        options=_options(request),
+    )
+    errors = errors or page.errors
+    keep = [("sku_id", page.sku.pk)] if page.sku else []
+    keep.append(("quantity", max(page.quantity, 1)))
+    here = f"{reverse('trade:buy_now')}?{urlencode(keep)}"
+    if page.address:
+        keep.append(("address_id", page.address.pk))
+    keep += [("coupon", c) for c in params.getlist("coupon")]
+    context = {
+        "buy": page,
+        "errors": errors,
+        "note": params.get("note", "")[:200],
+        "here": here,  # this SKU and quantity: where adding an address comes back to
+        "keep_query": urlencode(keep),  # the page's choices, kept by the points links
+    }
+    return render(request, "trade/buy_now.html", context, status=400 if errors else status)
 
 
 def _checkout_page(

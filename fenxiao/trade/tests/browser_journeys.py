@@ -59,7 +59,7 @@ def pick_division(page, province: str, city: str, district: str) -> None:
 
 
 def add_address_at_checkout(page) -> None:
-    """On the checkout page: a new address (李四, 浙江省 杭州市 西湖区) through the picker."""
+    """On the checkout or the "buy now" confirm page: a new address (李四, 浙江省 杭州市 西湖区) through the picker."""
     page.click("#add-address")
     page.fill("input[name=name]", "李四")
     page.fill("input[name=phone]", "13912345678")
@@ -69,8 +69,8 @@ def add_address_at_checkout(page) -> None:
 
 
 def order_tea_and_two_towels(page, base: str, tea, towel) -> None:
-    """A signed-in consumer's phone: tea into the cart, two towels through "buy now", a new
-    address, the checkout total (¥186.00) checked, the order placed."""
+    """A signed-in consumer's phone: tea and two towels (two brands) into the cart, the cart's
+    checkout, a new address, the checkout total (¥186.00) checked, the order placed."""
     page.goto(f"{base}/shop/p/{tea.product_id}/")
     page.click("label:has-text('250g')")
     page.click("#add-to-cart")
@@ -78,7 +78,9 @@ def order_tea_and_two_towels(page, base: str, tea, towel) -> None:
     page.goto(f"{base}/shop/p/{towel.product_id}/")
     page.click("label:has-text('白')")
     page.fill("#quantity", "2")
-    page.click("#buy-now")
+    page.click("#add-to-cart")
+    expect(page).to_have_url(re.compile("/trade/cart/$"))
+    page.click("#go-checkout")
     expect(page).to_have_url(re.compile("/trade/checkout/$"))
     add_address_at_checkout(page)
     expect(page.locator("#checkout-total")).to_have_text("¥186.00")

@@ -92,9 +92,10 @@ def test_phone_buy_pay_ship_track(live_server, browser, phone_context, kuaidi100
     expect(page.locator("input[value='150ml']")).to_be_checked()
     expect(page.locator("#quantity")).to_have_value("2")
     expect(page.locator("#sku_id")).to_have_value(str(small.pk))
-    page.click("#buy-now")
-    expect(page).to_have_url(re.compile("/trade/checkout/$"))
+    page.click("#buy-now")  # the confirm-order page of this SKU and quantity
+    expect(page).to_have_url(re.compile(rf"/trade/buy/\?sku_id={small.pk}&quantity=2$"))
     add_address_at_checkout(page)
+    expect(page).to_have_url(re.compile(rf"/trade/buy/\?sku_id={small.pk}&quantity=2$"))
     expect(page.locator("#checkout-total")).to_have_text("¥596.00")
     page.click("#place-order")
     page.click("#sandbox-pay")
