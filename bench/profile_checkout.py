@@ -119,6 +119,7 @@ def main() -> None:
             env = bench_env(url)
             subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
             env["CONN_MAX_AGE"] = "600"
+            env["STATIC_MANIFEST"] = "0"  # plain static URLs: nothing to collect first
             cmd = [sys.executable, __file__, "--inner", "--rounds", str(args.rounds), "--top", str(args.top)]
             subprocess.run(cmd + (["--sql"] if args.sql else []), cwd=ROOT, env=env, check=True)
         return
