@@ -72,35 +72,37 @@ PRODUCT_PAGE_SIGNED_IN_WARM = 7
 # INSERT, event INSERT, jobs INSERT, RELEASE.
 SHARE_LINK_ANONYMOUS = per_vendor(sqlite=6, postgresql=2)
 # GET /s/<code>, signed in, already bound: session, user, the link, then the transaction: visit,
-# event and jobs INSERTs; CRM's on_attributed (SAVEPOINT, member read, RELEASE); the binding
+# event and jobs INSERTs; CRM's on_attributed (the member read: ``ensure_member`` opens a
+# transaction only to create one, so no SAVEPOINT/RELEASE around the read; 16 before); the binding
 # (SAVEPOINT, program, membership check, binding read, RELEASE); RELEASE.
-SHARE_LINK_SIGNED_IN = 16
+SHARE_LINK_SIGNED_IN = 14
 
 # POST /trade/cart/add/: session, user, SAVEPOINT, the SKU, the cart row, its INSERT, RELEASE.
 CART_ADD = 7
 
 # POST /trade/checkout/ of the fixed cart (3 lines, 2 brands, bound customer): session, user,
 # address, cart, 3 SKUs; attribution (brand A: program with binding and memberships' states in
-# one query, membership, store prices; brand B: the program query); CRM member (member price, points), promotions per
-# brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one of
+# one query, membership, store prices; brand B: the program query); the CRM members of both brands
+# (one read, handed from the member price to the points step and to on_placed: 2 reads and
+# on_placed's SAVEPOINT, read, RELEASE per order less, 47 before), promotions per brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one of
 # the products' totals; 6 UPDATEs before; what is left comes back from the UPDATE, so stock.low
-# reads nothing); checkout, per order: order, lines, CRM on_placed, marketing's line discounts
+# reads nothing); checkout, per order: order, lines, marketing's line discounts
 # (from the lines handed over, no read), order.created event and jobs (brand B's first order also
-# creates its CRM member: level read, member.created event and jobs); the payment (gateway choice,
+# creates its CRM member: its INSERT in a SAVEPOINT, level read, member.created event and jobs); the payment (gateway choice,
 # payment INSERT), the checkout's payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
-CHECKOUT = 47
+CHECKOUT = 40
 
 # POST /trade/buy/ ("buy now": one SKU of brand A, its quantity and the address) by the bound
 # customer: the checkout's statements for one order, without the cart request (7) and without the
-# checkout's cart read and DELETE.
-BUY_NOW = 28
+# checkout's cart read and DELETE. (28 before the CRM member was read once.)
+BUY_NOW = 24
 
 # POST /marketing/flash/<id>/ by the bound customer, who wins the last unit: session, user, the
 # sale, then a one-line checkout at the flash price (attribution as in the checkout): the
 # marketing plugin's line discount, the member's quota row, the sale's conditional UPDATE and its
 # claim. (40 before the stock.low read, marketing's read of the lines and two attribution reads
-# were dropped.)
-FLASH_SALE_WIN = 36
+# were dropped; 36 before the CRM member was read once and its creation lost its outer SAVEPOINT.)
+FLASH_SALE_WIN = 32
 # The same press once the sale is sold out: session, user, the sale row; nothing else.
 FLASH_SALE_SOLD_OUT = 3
 
@@ -108,9 +110,10 @@ FLASH_SALE_SOLD_OUT = 3
 # the checkout above: the provider's key, the notification log, the payment (read, locked, its
 # state change), the payment's journal entry, both orders paid (transition, status, order.paid
 # event and jobs), brand A's commission and its lines and journal entry, CRM members, marketing's
-# group seats. This world's first payment also creates three ledger accounts (a read, SAVEPOINT,
+# group seats (the CRM member of each order: one locking read, 83 before the SAVEPOINT, read and
+# RELEASE of ``ensure_member`` ahead of it went). This world's first payment also creates three ledger accounts (a read, SAVEPOINT,
 # INSERT, RELEASE each); SAVEPOINT/RELEASE pairs.
-PAYMENT_NOTIFICATION = 83
+PAYMENT_NOTIFICATION = 75
 # The same notification delivered again (the provider retries): the key, SAVEPOINT, SAVEPOINT, the
 # log's INSERT refused by its unique key (ROLLBACK TO SAVEPOINT), RELEASE, RELEASE: nothing written.
 PAYMENT_NOTIFICATION_REPEATED = 7
