@@ -206,7 +206,11 @@ def on_refunded(order, amount: int) -> None:
 def _locked(order) -> Member:
     """The order's member, locked; created first if the consumer has none yet (one locking read
     when it exists, as it does after any checkout)."""
-    member = Member.objects.select_for_update().filter(brand_id=order.brand_id, consumer_id=order.consumer_id).first()
+    member = (
+        Member.objects.select_for_update()
+        .filter(brand_id=order.brand_id, consumer_id=order.consumer_id)
+        .first()
+    )
     if member is not None:
         return member
     member = ensure_member(brand_id=order.brand_id, consumer=order.consumer, channel=Channel.ORDER)
