@@ -89,20 +89,23 @@ CART_ADD = 7
 # reads nothing); checkout, per order: order, lines, marketing's line discounts
 # (from the lines handed over, no read), order.created event and jobs (brand B's first order also
 # creates its CRM member: its INSERT in a SAVEPOINT, level read, member.created event and jobs); the payment (gateway choice,
-# payment INSERT), the checkout's payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
-CHECKOUT = 40
+# payment INSERT: one statement, so no SAVEPOINT/RELEASE of its own since 38), the checkout's
+# payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
+CHECKOUT = 38
 
 # POST /trade/buy/ ("buy now": one SKU of brand A, its quantity and the address) by the bound
 # customer: the checkout's statements for one order, without the cart request (7) and without the
-# checkout's cart read and DELETE. (28 before the CRM member was read once.)
-BUY_NOW = 24
+# checkout's cart read and DELETE. (28 before the CRM member was read once, 24 before the
+# payment's INSERT lost its SAVEPOINT/RELEASE.)
+BUY_NOW = 22
 
 # POST /marketing/flash/<id>/ by the bound customer, who wins the last unit: session, user, the
 # sale, then a one-line checkout at the flash price (attribution as in the checkout): the
 # marketing plugin's line discount, the member's quota row, the sale's conditional UPDATE and its
 # claim. (40 before the stock.low read, marketing's read of the lines and two attribution reads
-# were dropped; 36 before the CRM member was read once and its creation lost its outer SAVEPOINT.)
-FLASH_SALE_WIN = 32
+# were dropped; 36 before the CRM member was read once and its creation lost its outer SAVEPOINT;
+# 32 before the payment's INSERT lost its SAVEPOINT/RELEASE.)
+FLASH_SALE_WIN = 30
 # The same press once the sale is sold out: session, user, the sale row; nothing else.
 FLASH_SALE_SOLD_OUT = 3
 
