@@ -11,7 +11,7 @@ from fenxiao.catalog.models import Product, Sku
 from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core import clock
 from fenxiao.core.events import publish
-from fenxiao.core.sql import lock_rows
+from fenxiao.core.sql import is_postgres, lock_rows
 from fenxiao.payments.services import PaymentError, create_payment
 
 from . import extensions, pricing
@@ -24,20 +24,58 @@ from .models import Address, CartItem, Checkout, Order, OrderLine
 PAYMENT_PURPOSE = "checkout"
 
 
+def _take_sql(
+    table: str, column: str, amounts: dict[int, int], *, locked: str = "locked", when: str = ""
+) -> tuple:
+    """The SQL of :func:`_take`: the locking CTE (named ``locked``, its rows also filtered by
+    ``when``) and the conditional UPDATE, with their parameters."""
+    case = "CASE id " + " ".join("WHEN %s THEN %s" for _ in amounts) + " END"
+    case_params = [value for pair in amounts.items() for value in pair]
+    ids = ", ".join(["%s"] * len(amounts))
+    lock = f"{locked} AS MATERIALIZED (SELECT id FROM {table} WHERE id IN ({ids}){when} ORDER BY id{lock_rows()})"
+    update = (
+        f"UPDATE {table} SET {column} = {column} - {case}"
+        f" WHERE id IN (SELECT id FROM {locked}) AND {column} >= {case} RETURNING id, {column}"
+    )
+    return lock, list(amounts), update, [*case_params, *case_params]
+
+
 def _take(table: str, column: str, amounts: dict[int, int]) -> dict[int, int]:
     """``column -= amount`` for every ``{id: amount}`` of ``table`` whose ``column`` still holds
     the amount, in ONE statement; returns ``{id: what is left}`` of the rows taken from.  The rows are locked first in id
     order (PostgreSQL), so two checkouts sharing rows never deadlock whatever their line order; a
     row changed meanwhile is rechecked under its lock, so the condition holds when it is written."""
-    case = "CASE id " + " ".join("WHEN %s THEN %s" for _ in amounts) + " END"
-    case_params = [value for pair in amounts.items() for value in pair]
-    ids = ", ".join(["%s"] * len(amounts))
+    lock, lock_params, update, update_params = _take_sql(table, column, amounts)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {lock} {update}", [*lock_params, *update_params])
+        return dict(cursor.fetchall())
+
+
+def _take_skus_and_products(per_sku: dict[int, int], per_product: dict[int, int]) -> dict[int, int]:
+    """PostgreSQL: :func:`_take` of the SKUs' stock, then of their products' totals, in ONE
+    statement (data-modifying ``WITH``); returns ``{sku id: stock left}`` of the SKUs taken from.
+    The products are taken only when every SKU was (their locking CTE waits for the count of the
+    SKUs' ``UPDATE``), so their rows are locked after all the SKUs', in id order, as the two
+    statements did: no deadlock with another checkout, whatever the lines' order."""
+    sku_lock, sku_lock_params, sku_update, sku_update_params = _take_sql(Sku._meta.db_table, "stock", per_sku)
+    product_lock, product_lock_params, product_update, product_update_params = _take_sql(
+        Product._meta.db_table,
+        "total_stock",
+        per_product,
+        locked="products",
+        when=" AND (SELECT count(*) FROM taken) = %s",
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH locked AS MATERIALIZED (SELECT id FROM {table} WHERE id IN ({ids}) ORDER BY id{lock_rows()})"
-            f" UPDATE {table} SET {column} = {column} - {case}"
-            f" WHERE id IN (SELECT id FROM locked) AND {column} >= {case} RETURNING id, {column}",
-            [*amounts, *case_params, *case_params],
+            f"WITH {sku_lock}, taken AS ({sku_update}), {product_lock}, totals AS ({product_update})"
+            " SELECT id, stock FROM taken",
+            [
+                *sku_lock_params,
+                *sku_update_params,
+                *product_lock_params,
+                len(per_sku),
+                *product_update_params,
+            ],
         )
         return dict(cursor.fetchall())
 
@@ -47,7 +85,8 @@ def reserve_stock(items: Sequence[tuple[Sku, int]]) -> dict[int, int]:
     fail: a row only changes while enough of it is left (rechecked under its row lock, so two
     buyers can never both take the last unit; the CHECK constraint backs it up), and when any SKU
     was not taken the error names the first such line and what is left — the caller's transaction
-    then rolls back the others. The products' total stock follows in one more UPDATE. Returns
+    then rolls back the others. The products' total stock follows in one more UPDATE (on
+    PostgreSQL in the same statement: :func:`_take_skus_and_products`). Returns
     ``{sku id: stock left}``."""
     taken: dict[int, int] = {}
     per_product: dict[int, int] = {}
@@ -56,7 +95,10 @@ def reserve_stock(items: Sequence[tuple[Sku, int]]) -> dict[int, int]:
         per_product[sku.product_id] = per_product.get(sku.product_id, 0) + quantity
     if not taken:
         return {}
-    updated = _take(Sku._meta.db_table, "stock", taken)
+    if is_postgres():
+        updated = _take_skus_and_products(taken, per_product)
+    else:
+        updated = _take(Sku._meta.db_table, "stock", taken)
     for sku, _quantity in items:
         if sku.pk not in updated:
             left = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).first() or 0
@@ -64,7 +106,8 @@ def reserve_stock(items: Sequence[tuple[Sku, int]]) -> dict[int, int]:
                 _("Only %(stock)d of “%(title)s” left.")
                 % {"stock": left, "title": f"{sku.product.title} {sku.spec_label}".strip()}
             )
-    _take(Product._meta.db_table, "total_stock", per_product)
+    if not is_postgres():
+        _take(Product._meta.db_table, "total_stock", per_product)
     return updated
 
 
