@@ -53,8 +53,10 @@ def create_payment(
     expires_at: datetime | None = None,
     brand_ids: Iterable[int] = (),
     brand_amounts: Mapping[int, int] | None = None,
+    pk: int | None = None,
 ) -> Payment:
-    """``brand_ids``: the brands whose goods are paid for (their gateway choice applies when they
+    """``pk``: the id the payment is to have, when the caller reserved it from the payments'
+    sequence (the checkout's row points at it already).  ``brand_ids``: the brands whose goods are paid for (their gateway choice applies when they
     agree); ``brand_amounts`` (brand id → fen): each brand's part, needed when the brands are on the
     service-provider funds flow (then the payment goes to their sub-merchants).
 
@@ -76,6 +78,7 @@ def create_payment(
     if partner and not brand_amounts:
         raise PaymentError("a payment to brands' sub-merchants needs each brand's part")
     fields = {
+        "pk": pk,
         "payer": payer,
         "amount": amount,
         "purpose": purpose,

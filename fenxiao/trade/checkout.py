@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fenxiao.catalog.models import Product, Sku
 from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core import clock
 from fenxiao.core.events import publish
-from fenxiao.core.sql import is_postgres, lock_rows
+from fenxiao.core.sql import dt, is_postgres, lock_rows
+from fenxiao.payments.models import Payment
 from fenxiao.payments.services import PaymentError, create_payment
 
 from . import extensions, pricing
@@ -158,6 +160,24 @@ def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
     order._prefetched_objects_cache = {"lines": queryset}
 
 
+def _insert_checkout(*, consumer, total: int) -> Checkout:
+    """PostgreSQL: the checkout's row, pointing already at the id its payment will have (taken
+    from the payments' sequence in the same INSERT), so the payment needs no ``UPDATE`` of the
+    checkout after it.  The foreign key is checked at commit (Django's are ``DEFERRABLE
+    INITIALLY DEFERRED``), when the payment exists; any failure before rolls both back."""
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Checkout._meta.db_table} (consumer_id, total, payment_id, created_at)"
+            " VALUES (%s, %s, nextval(pg_get_serial_sequence(%s, 'id')), %s) RETURNING id, payment_id",
+            [consumer.pk, total, Payment._meta.db_table, dt(created_at)],
+        )
+        pk, payment_id = cursor.fetchone()
+    checkout = Checkout(pk=pk, consumer=consumer, total=total, payment_id=payment_id, created_at=created_at)
+    checkout._state.adding, checkout._state.db = False, connection.alias
+    return checkout
+
+
 @transaction.atomic
 def place_order(
     *,
@@ -194,7 +214,10 @@ def place_order(
         consumer=consumer, items=skus, province=address.province, options=options
     )
     left = reserve_stock([(line.sku, line.quantity) for o in priced.orders for line in o.lines])
-    checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
+    if is_postgres():
+        checkout = _insert_checkout(consumer=consumer, total=priced.total)
+    else:
+        checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
     now = clock.now()
     for priced_order in priced.orders:
         attribution = attributions[priced_order.brand.pk]
@@ -239,7 +262,8 @@ def place_order(
         )
     titles = "、".join(line.sku.product.title for o in priced.orders for line in o.lines)
     try:
-        checkout.payment = create_payment(
+        payment = create_payment(
+            pk=checkout.payment_id,
             payer=consumer,
             amount=priced.total,
             purpose=PAYMENT_PURPOSE,
@@ -251,7 +275,11 @@ def place_order(
         )
     except PaymentError as exc:  # e.g. brands on different funds flows: nothing is written
         raise TradeError(exc.messages[0]) from exc
-    checkout.save(update_fields=["payment"])
+    if checkout.payment_id is None:
+        checkout.payment = payment
+        checkout.save(update_fields=["payment"])
+    else:
+        checkout.payment = payment  # the row points at it already
     if from_cart:
         CartItem.objects.filter(consumer=consumer, sku_id__in=merged).delete()
     return checkout
