@@ -17,7 +17,7 @@ from fenxiao.payments.models import Payment
 from fenxiao.payments.services import PaymentError, create_payment
 
 from . import extensions, pricing
-from .cart import buyable_sku, check_quantity
+from .cart import buyable_skus, check_buyable, check_quantity
 from .conf import unpaid_timeout
 from .errors import TradeError
 from .extensions import Attribution
@@ -205,9 +205,10 @@ def place_order(
         if not isinstance(quantity, int) or quantity < 1:
             raise TradeError(_("The quantity must be at least 1."))
         merged[sku_id] = merged.get(sku_id, 0) + quantity
+    found = buyable_skus(list(merged))  # every line's SKU in one query
     skus = []
     for sku_id, quantity in merged.items():
-        sku = buyable_sku(sku_id)
+        sku = check_buyable(found.get(sku_id))
         check_quantity(quantity, sku)
         skus.append((sku, quantity))
     priced, attributions = price_for(

@@ -302,6 +302,28 @@ def test_unapproved_brand_cannot_sell(shop):
         place_order(consumer=shop["consumer"], address_id=shop["address"].pk, items=[(sku.pk, 1)])
 
 
+def test_the_lines_skus_are_read_in_one_query_and_the_first_at_fault_is_named():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fenxiao.trade.cart import buyable_skus
+
+    first, second = SkuFactory(), SkuFactory(product__status=ProductStatus.OFF_SHELF)
+    with CaptureQueriesContext(connection) as captured:
+        found = buyable_skus([first.pk, second.pk, 10**9])
+    assert len(captured) == 1 and set(found) == {first.pk, second.pk}
+    assert found[first.pk].product.brand.pk == first.brand_id  # product and brand come with it
+    address = AddressFactory()
+    for items, message in [
+        ([(first.pk, 1), (second.pk, 1), (10**9, 1)], "is not on sale"),
+        ([(first.pk, 1), (10**9, 1), (second.pk, 1)], "does not exist"),
+        ([(first.pk, 99), (10**9, 1)], "Only 10"),
+    ]:
+        with pytest.raises(TradeError, match=message):
+            place_order(consumer=address.consumer, address_id=address.pk, items=items)
+    assert not Checkout.objects.exists()
+
+
 def test_a_line_short_of_stock_refuses_the_whole_checkout_and_names_it():
     """The stock of every line is taken by one statement; when one line lacks stock the error
     names that product and what is left, and no other line keeps its units."""

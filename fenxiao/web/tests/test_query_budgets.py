@@ -83,20 +83,21 @@ SHARE_LINK_SIGNED_IN = per_vendor(sqlite=14, postgresql=13)
 CART_ADD = 7
 
 # POST /trade/checkout/ of the fixed cart (3 lines, 2 brands, bound customer): session, user,
-# address, cart, 3 SKUs; attribution (brand A: program with binding and memberships' states in
-# one query, membership, store prices; brand B: the program query); the CRM members of both brands
-# (one read, handed from the member price to the points step and to on_placed: 2 reads and
-# on_placed's SAVEPOINT, read, RELEASE per order less, 47 before), promotions per brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one of
-# the products' totals; 6 UPDATEs before; what is left comes back from the UPDATE, so stock.low
-# reads nothing); checkout, per order: order, lines, marketing's line discounts
-# (from the lines handed over, no read), order.created event and jobs (brand B's first order also
-# creates its CRM member: its INSERT in a SAVEPOINT, level read, member.created event and jobs); the payment (gateway choice,
-# payment INSERT: one statement, so no SAVEPOINT/RELEASE of its own since 38), the checkout's
-# payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
-# PostgreSQL: the 3 events (two order.created, one member.created) one statement each, and the
-# SKUs' and products' stock UPDATEs one statement (a data-modifying WITH); the checkout's row
-# points at its payment's id from the start (taken from the payments' sequence), so no UPDATE.
-CHECKOUT = per_vendor(sqlite=38, postgresql=33)
+# address, cart, the 3 SKUs (one query with their products and brands; one per line before: 38 ->
+# 36); attribution (brand A: program with binding and memberships' states in one query,
+# membership, store prices; brand B: the program query); the CRM members of both brands (one
+# read, handed from the member price to the points step and to on_placed: 47 -> 40), promotions
+# per brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one
+# of the products' totals; what is left comes back from the UPDATE, so stock.low reads nothing);
+# checkout, per order: order, lines, marketing's line discounts (from the lines handed over),
+# order.created event and jobs (brand B's first order also creates its CRM member: its INSERT in a
+# SAVEPOINT, level read, member.created event and jobs); the payment (gateway choice, payment
+# INSERT: one statement, no SAVEPOINT/RELEASE of its own: 40 -> 38), the checkout's payment link,
+# the cart's DELETE; SAVEPOINT/RELEASE pairs.
+# PostgreSQL: the 3 events (two order.created, one member.created) one statement each, the SKUs'
+# and products' stock UPDATEs one statement (a data-modifying WITH), and the checkout's row points
+# at its payment's id from its INSERT (taken from the payments' sequence), so no UPDATE of it.
+CHECKOUT = per_vendor(sqlite=36, postgresql=31)
 
 # POST /trade/buy/ ("buy now": one SKU of brand A, its quantity and the address) by the bound
 # customer: the checkout's statements for one order, without the cart request (7) and without the
