@@ -13,6 +13,9 @@ from fenxiao.core import clock
 from fenxiao.core.events import publish
 
 from .models import Channel, Member, MemberLevel, MemberTag, Tag
+from .points import MEMBER
+
+_UNKNOWN = object()
 
 
 def _member_created(member: Member) -> None:
@@ -29,7 +32,6 @@ def _member_created(member: Member) -> None:
     )
 
 
-@transaction.atomic
 def ensure_member(
     *,
     brand_id: int,
@@ -37,28 +39,39 @@ def ensure_member(
     channel: str,
     distributor_id: int | None = None,
     campaign: str = "",
+    known_absent: bool = False,
 ) -> Member:
-    """The consumer's member of the brand, created (with its source) on the first touch."""
-    existing = Member.objects.filter(brand_id=brand_id, consumer=consumer).first()
-    if existing:
-        return existing
+    """The consumer's member of the brand, created (with its source) on the first touch.
+    ``known_absent``: the caller read, in its still-open transaction, that there is none (the
+    checkout's pricing did), so it is not read again (a concurrent first touch is still caught).
+
+    Only a creation writes, so only it opens a transaction — the member, its level and its
+    ``member.created`` event together; inside the caller's transaction it joins it without a
+    savepoint of its own (``savepoint=False``: every error here propagates and undoes the caller's
+    transaction anyway), and the one savepoint left is the INSERT's, which a concurrent first touch
+    rolls back to."""
+    if not known_absent:
+        existing = Member.objects.filter(brand_id=brand_id, consumer=consumer).first()
+        if existing:
+            return existing
     if distributor_id == consumer.pk:
         distributor_id = None
-    try:
-        with transaction.atomic():
-            member = Member.objects.create(
-                brand_id=brand_id,
-                consumer=consumer,
-                display_name=str(consumer)[:60],
-                source_channel=channel,
-                source_distributor_id=distributor_id,
-                source_campaign=campaign[:60],
-                created_at=clock.now(),
-            )
-    except IntegrityError:  # a concurrent first touch won
-        return Member.objects.get(brand_id=brand_id, consumer=consumer)
-    _assign_level(member)
-    _member_created(member)
+    with transaction.atomic(savepoint=False):
+        try:
+            with transaction.atomic():
+                member = Member.objects.create(
+                    brand_id=brand_id,
+                    consumer=consumer,
+                    display_name=str(consumer)[:60],
+                    source_channel=channel,
+                    source_distributor_id=distributor_id,
+                    source_campaign=campaign[:60],
+                    created_at=clock.now(),
+                )
+        except IntegrityError:  # a concurrent first touch won
+            return Member.objects.get(brand_id=brand_id, consumer=consumer)
+        _assign_level(member)
+        _member_created(member)
     return member
 
 
@@ -158,12 +171,19 @@ def set_notes(*, actor: BrandStaff, member_id: int, notes: str) -> Member:
 # --- order lifecycle -------------------------------------------------------------------------
 
 
-def on_order_created(order) -> None:
+def on_order_created(order, priced_order=None) -> None:
+    """The order's member, created on the consumer's first order at the brand.  The checkout's
+    pricing read the member already, in this transaction (``points.MEMBER``): nothing to do when
+    it was there (members are never deleted), no second read when it was not."""
+    known = priced_order.adjustments.get(MEMBER, _UNKNOWN) if priced_order is not None else _UNKNOWN
+    if known is not _UNKNOWN and known is not None:
+        return
     ensure_member(
         brand_id=order.brand_id,
         consumer=order.consumer,
         channel=Channel.ORDER,
         distributor_id=order.distributor_id,
+        known_absent=known is None,
     )
 
 
@@ -184,5 +204,14 @@ def on_refunded(order, amount: int) -> None:
 
 
 def _locked(order) -> Member:
+    """The order's member, locked; created first if the consumer has none yet (one locking read
+    when it exists, as it does after any checkout)."""
+    member = (
+        Member.objects.select_for_update()
+        .filter(brand_id=order.brand_id, consumer_id=order.consumer_id)
+        .first()
+    )
+    if member is not None:
+        return member
     member = ensure_member(brand_id=order.brand_id, consumer=order.consumer, channel=Channel.ORDER)
     return Member.objects.select_for_update().get(pk=member.pk)

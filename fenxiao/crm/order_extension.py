@@ -24,7 +24,7 @@ class CrmExtension(OrderExtension):
         )
 
     def on_placed(self, order, priced_order) -> None:
-        members.on_order_created(order)
+        members.on_order_created(order, priced_order)
         points.on_order_placed(order, priced_order)
 
     on_paid = staticmethod(members.on_order_paid)

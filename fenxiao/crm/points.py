@@ -32,14 +32,27 @@ def loyalty_for(brand_id: int) -> LoyaltySettings:
     return found or LoyaltySettings(brand_id=brand_id)
 
 
+#: ``PricedOrder.adjustments[MEMBER]``: the consumer's member of the order's brand (with its
+#: level), or None when it has none — read once per pricing run, by the first step that needs it,
+#: and handed to the next (member price, then points) and to ``members.on_order_created``.
+MEMBER = "_crm_member"
+
+
 def _consumer_members(orders, consumer) -> dict[int, Member]:
+    """{brand id: member} of ``consumer`` at the orders' brands: one read per pricing run, kept in
+    each order's ``adjustments[MEMBER]`` for the later steps."""
     if consumer is None or not getattr(consumer, "is_authenticated", False):
         return {}
+    if orders and all(MEMBER in o.adjustments for o in orders):
+        return {o.brand.pk: o.adjustments[MEMBER] for o in orders if o.adjustments[MEMBER] is not None}
     brand_ids = [o.brand.pk for o in orders]
-    return {
+    found = {
         m.brand_id: m
         for m in Member.objects.filter(brand_id__in=brand_ids, consumer=consumer).select_related("level")
     }
+    for order in orders:
+        order.adjustments[MEMBER] = found.get(order.brand.pk)
+    return found
 
 
 def member_price_adjuster(orders, consumer) -> None:

@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Subquery
 
 from fenxiao.core import clock
+from fenxiao.core.sql import dt
 from fenxiao.trade import extensions
 from fenxiao.trade.extensions import Attribution
 
@@ -89,25 +89,28 @@ def bind(*, consumer, link: ShareLink, on_signup: bool) -> CustomerBinding | Non
 
 
 def _program_with_binding(*, brand_id: int, consumer_id: int) -> DistributionProgram:
-    """The brand's program annotated with the consumer's binding (``bound_to``, ``bound_until``)
-    and whether the bound distributor (``bound_active``) and the consumer (``self_active``) are
-    active distributors of the brand: one statement (the program is created on first use)."""
-    binding = CustomerBinding.objects.filter(brand_id=OuterRef("brand_id"), consumer_id=consumer_id)
-    approved = DistributorMembership.objects.filter(
-        brand_id=OuterRef("brand_id"), status=MembershipStatus.APPROVED
+    """The brand's program annotated with the consumer's binding (``bound_to``: the distributor,
+    ``bound_valid``: the binding has not expired) and whether the bound distributor
+    (``bound_active``) and the consumer (``self_active``) are active distributors of the brand:
+    one statement (the program is created on first use).  Written out, as
+    :func:`_could_have_store_price`: every checkout asks it per brand, and building the ORM's
+    subquery annotations cost several times the query itself."""
+    memberships = DistributorMembership._meta.db_table
+    columns = ", ".join(f"p.{f.column}" for f in DistributionProgram._meta.concrete_fields)
+    sql = (
+        f"SELECT {columns}, b.distributor_id AS bound_to,"
+        " (b.expires_at IS NULL OR b.expires_at > %s) AS bound_valid,"
+        f" EXISTS (SELECT 1 FROM {memberships} m WHERE m.brand_id = p.brand_id"
+        " AND m.distributor_id = b.distributor_id AND m.status = %s) AS bound_active,"
+        f" EXISTS (SELECT 1 FROM {memberships} m WHERE m.brand_id = p.brand_id"
+        " AND m.distributor_id = %s AND m.status = %s) AS self_active"
+        f" FROM {DistributionProgram._meta.db_table} p"
+        f" LEFT JOIN {CustomerBinding._meta.db_table} b ON b.brand_id = p.brand_id AND b.consumer_id = %s"
+        " WHERE p.brand_id = %s"
     )
-    program = (
-        DistributionProgram.objects.filter(brand_id=brand_id)
-        .annotate(
-            bound_to=Subquery(binding.values("distributor_id")[:1]),
-            bound_until=Subquery(binding.values("expires_at")[:1]),
-        )
-        .annotate(
-            bound_active=Exists(approved.filter(distributor_id=OuterRef("bound_to"))),
-            self_active=Exists(approved.filter(distributor_id=consumer_id)),
-        )
-        .first()
-    )
+    approved = MembershipStatus.APPROVED
+    params = [dt(clock.now()), approved, consumer_id, approved, consumer_id, brand_id]
+    program = next(iter(DistributionProgram.objects.raw(sql, params)), None)
     if program is None:
         program_for(brand_id)
         return _program_with_binding(brand_id=brand_id, consumer_id=consumer_id)
@@ -121,12 +124,11 @@ def attribution_for_order(*, consumer, brand) -> Attribution:
     program = _program_with_binding(brand_id=brand.pk, consumer_id=consumer.pk)
     if not program.enabled:
         return Attribution()
-    now = clock.now()
-    if program.bound_to is None or (program.bound_until is not None and program.bound_until <= now):
+    if program.bound_to is None or not program.bound_valid:
         distributor_id = consumer.pk if program.self_purchase_commission and program.self_active else None
         active = distributor_id is not None
     else:
-        distributor_id, active = program.bound_to, program.bound_active
+        distributor_id, active = program.bound_to, bool(program.bound_active)
     if distributor_id is None or not active:
         return Attribution()
     if distributor_id == consumer.pk and not program.self_purchase_commission:

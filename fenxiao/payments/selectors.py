@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import QuerySet
 
 from .models import BrandFundsFlow, BrandPaymentSetting, FundsFlow, ReconciliationBreak, ReconciliationRun
 
@@ -22,24 +22,23 @@ class BrandPaymentFacts:
 
 def brand_payment_facts(brand_ids: Iterable[int]) -> BrandPaymentFacts:
     """Both facts in one statement (a ``UNION ALL`` of the two settings tables): checkout's hot
-    path pays one query for them, not two."""
-    brand_ids = set(brand_ids)
+    path pays one query for them, not two.  Written out: the ORM's union of two annotated
+    querysets cost several times the query to build, on every checkout."""
+    brand_ids = sorted(set(brand_ids))
     if not brand_ids:
         return BrandPaymentFacts([], set())
-    gateways = (
-        BrandPaymentSetting.objects.filter(brand_id__in=brand_ids)
-        .annotate(fact=Value("gateway", output_field=CharField()), value=F("gateway"))
-        .values_list("fact", "value")
-    )
-    partner = (
-        BrandFundsFlow.objects.filter(brand_id__in=brand_ids, flow=FundsFlow.SERVICE_PROVIDER)
-        .annotate(fact=Value("partner", output_field=CharField()), value=Cast("brand_id", CharField()))
-        .values_list("fact", "value")
-    )
-    rows = list(gateways.union(partner, all=True))
+    ids = ", ".join(["%s"] * len(brand_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT gateway, NULL AS brand_id FROM {BrandPaymentSetting._meta.db_table} WHERE brand_id IN ({ids})"
+            f" UNION ALL SELECT NULL, brand_id FROM {BrandFundsFlow._meta.db_table}"
+            f" WHERE brand_id IN ({ids}) AND flow = %s",
+            [*brand_ids, *brand_ids, FundsFlow.SERVICE_PROVIDER],
+        )
+        rows = cursor.fetchall()
     return BrandPaymentFacts(
-        chosen_gateways=[value for fact, value in rows if fact == "gateway"],
-        service_provider_brands={int(value) for fact, value in rows if fact == "partner"},
+        chosen_gateways=[gateway for gateway, _brand in rows if gateway is not None],
+        service_provider_brands={brand for _gateway, brand in rows if brand is not None},
     )
 
 

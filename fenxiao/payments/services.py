@@ -42,7 +42,6 @@ class PaymentError(ValidationError):
     pass
 
 
-@transaction.atomic
 def create_payment(
     *,
     payer,
@@ -54,10 +53,17 @@ def create_payment(
     expires_at: datetime | None = None,
     brand_ids: Iterable[int] = (),
     brand_amounts: Mapping[int, int] | None = None,
+    pk: int | None = None,
 ) -> Payment:
-    """``brand_ids``: the brands whose goods are paid for (their gateway choice applies when they
+    """``pk``: the id the payment is to have, when the caller reserved it from the payments'
+    sequence (the checkout's row points at it already).  ``brand_ids``: the brands whose goods are paid for (their gateway choice applies when they
     agree); ``brand_amounts`` (brand id → fen): each brand's part, needed when the brands are on the
-    service-provider funds flow (then the payment goes to their sub-merchants)."""
+    service-provider funds flow (then the payment goes to their sub-merchants).
+
+    Everything that can refuse is checked before the first write.  The common payment is ONE
+    INSERT, atomic by itself, so it opens no transaction (no savepoint inside the checkout's);
+    only a payment with sub-orders (service-provider flow) writes several rows, in one
+    transaction."""
     from . import profit_sharing
 
     if amount <= 0:
@@ -71,18 +77,21 @@ def create_payment(
     partner = flow == FundsFlow.SERVICE_PROVIDER and not gateway
     if partner and not brand_amounts:
         raise PaymentError("a payment to brands' sub-merchants needs each brand's part")
-    payment = Payment.objects.create(
-        payer=payer,
-        amount=amount,
-        purpose=purpose,
-        reference=reference,
-        description=description[:127],
-        gateway=PARTNER_GATEWAY
-        if partner
-        else gateway or gateway_for_brands(brand_ids, chosen=facts.chosen_gateways),
-        expires_at=expires_at,
-    )
-    if partner:
+    fields = {
+        "pk": pk,
+        "payer": payer,
+        "amount": amount,
+        "purpose": purpose,
+        "reference": reference,
+        "description": description[:127],
+        "expires_at": expires_at,
+    }
+    if not partner:
+        return Payment.objects.create(
+            **fields, gateway=gateway or gateway_for_brands(brand_ids, chosen=facts.chosen_gateways)
+        )
+    with transaction.atomic():
+        payment = Payment.objects.create(**fields, gateway=PARTNER_GATEWAY)
         try:
             profit_sharing.create_sub_orders(payment, brand_amounts)
         except profit_sharing.FundsFlowError as exc:

@@ -16,7 +16,18 @@ MAX_QUANTITY = 999
 
 
 def buyable_sku(sku_id: int) -> Sku:
-    sku = Sku.objects.select_related("product", "product__brand").filter(pk=sku_id).first()
+    return check_buyable(Sku.objects.select_related("product", "product__brand").filter(pk=sku_id).first())
+
+
+def buyable_skus(sku_ids: list[int]) -> dict[int, Sku]:
+    """{sku id: SKU with its product and brand} of ``sku_ids``, in one query; the SKUs are
+    checked with :func:`check_buyable` by the caller, line by line, so the first line at fault is
+    the one named."""
+    return Sku.objects.select_related("product", "product__brand").in_bulk(sku_ids)
+
+
+def check_buyable(sku: Sku | None) -> Sku:
+    """``sku`` when it can be bought now, else TradeError saying why."""
     if sku is None or not sku.is_active:
         raise TradeError(_("This item does not exist."))
     if sku.product.status != ProductStatus.ON_SALE or sku.product.brand.status != BrandStatus.APPROVED:

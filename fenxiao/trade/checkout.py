@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fenxiao.catalog.models import Product, Sku
 from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core import clock
 from fenxiao.core.events import publish
-from fenxiao.core.sql import lock_rows
+from fenxiao.core.sql import dt, is_postgres, lock_rows
+from fenxiao.payments.models import Payment
 from fenxiao.payments.services import PaymentError, create_payment
 
 from . import extensions, pricing
-from .cart import buyable_sku, check_quantity
+from .cart import buyable_skus, check_buyable, check_quantity
 from .conf import unpaid_timeout
 from .errors import TradeError
 from .extensions import Attribution
@@ -24,20 +26,58 @@ from .models import Address, CartItem, Checkout, Order, OrderLine
 PAYMENT_PURPOSE = "checkout"
 
 
+def _take_sql(
+    table: str, column: str, amounts: dict[int, int], *, locked: str = "locked", when: str = ""
+) -> tuple:
+    """The SQL of :func:`_take`: the locking CTE (named ``locked``, its rows also filtered by
+    ``when``) and the conditional UPDATE, with their parameters."""
+    case = "CASE id " + " ".join("WHEN %s THEN %s" for _ in amounts) + " END"
+    case_params = [value for pair in amounts.items() for value in pair]
+    ids = ", ".join(["%s"] * len(amounts))
+    lock = f"{locked} AS MATERIALIZED (SELECT id FROM {table} WHERE id IN ({ids}){when} ORDER BY id{lock_rows()})"
+    update = (
+        f"UPDATE {table} SET {column} = {column} - {case}"
+        f" WHERE id IN (SELECT id FROM {locked}) AND {column} >= {case} RETURNING id, {column}"
+    )
+    return lock, list(amounts), update, [*case_params, *case_params]
+
+
 def _take(table: str, column: str, amounts: dict[int, int]) -> dict[int, int]:
     """``column -= amount`` for every ``{id: amount}`` of ``table`` whose ``column`` still holds
     the amount, in ONE statement; returns ``{id: what is left}`` of the rows taken from.  The rows are locked first in id
     order (PostgreSQL), so two checkouts sharing rows never deadlock whatever their line order; a
     row changed meanwhile is rechecked under its lock, so the condition holds when it is written."""
-    case = "CASE id " + " ".join("WHEN %s THEN %s" for _ in amounts) + " END"
-    case_params = [value for pair in amounts.items() for value in pair]
-    ids = ", ".join(["%s"] * len(amounts))
+    lock, lock_params, update, update_params = _take_sql(table, column, amounts)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {lock} {update}", [*lock_params, *update_params])
+        return dict(cursor.fetchall())
+
+
+def _take_skus_and_products(per_sku: dict[int, int], per_product: dict[int, int]) -> dict[int, int]:
+    """PostgreSQL: :func:`_take` of the SKUs' stock, then of their products' totals, in ONE
+    statement (data-modifying ``WITH``); returns ``{sku id: stock left}`` of the SKUs taken from.
+    The products are taken only when every SKU was (their locking CTE waits for the count of the
+    SKUs' ``UPDATE``), so their rows are locked after all the SKUs', in id order, as the two
+    statements did: no deadlock with another checkout, whatever the lines' order."""
+    sku_lock, sku_lock_params, sku_update, sku_update_params = _take_sql(Sku._meta.db_table, "stock", per_sku)
+    product_lock, product_lock_params, product_update, product_update_params = _take_sql(
+        Product._meta.db_table,
+        "total_stock",
+        per_product,
+        locked="products",
+        when=" AND (SELECT count(*) FROM taken) = %s",
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH locked AS MATERIALIZED (SELECT id FROM {table} WHERE id IN ({ids}) ORDER BY id{lock_rows()})"
-            f" UPDATE {table} SET {column} = {column} - {case}"
-            f" WHERE id IN (SELECT id FROM locked) AND {column} >= {case} RETURNING id, {column}",
-            [*amounts, *case_params, *case_params],
+            f"WITH {sku_lock}, taken AS ({sku_update}), {product_lock}, totals AS ({product_update})"
+            " SELECT id, stock FROM taken",
+            [
+                *sku_lock_params,
+                *sku_update_params,
+                *product_lock_params,
+                len(per_sku),
+                *product_update_params,
+            ],
         )
         return dict(cursor.fetchall())
 
@@ -47,7 +87,8 @@ def reserve_stock(items: Sequence[tuple[Sku, int]]) -> dict[int, int]:
     fail: a row only changes while enough of it is left (rechecked under its row lock, so two
     buyers can never both take the last unit; the CHECK constraint backs it up), and when any SKU
     was not taken the error names the first such line and what is left — the caller's transaction
-    then rolls back the others. The products' total stock follows in one more UPDATE. Returns
+    then rolls back the others. The products' total stock follows in one more UPDATE (on
+    PostgreSQL in the same statement: :func:`_take_skus_and_products`). Returns
     ``{sku id: stock left}``."""
     taken: dict[int, int] = {}
     per_product: dict[int, int] = {}
@@ -56,7 +97,10 @@ def reserve_stock(items: Sequence[tuple[Sku, int]]) -> dict[int, int]:
         per_product[sku.product_id] = per_product.get(sku.product_id, 0) + quantity
     if not taken:
         return {}
-    updated = _take(Sku._meta.db_table, "stock", taken)
+    if is_postgres():
+        updated = _take_skus_and_products(taken, per_product)
+    else:
+        updated = _take(Sku._meta.db_table, "stock", taken)
     for sku, _quantity in items:
         if sku.pk not in updated:
             left = Sku.objects.filter(pk=sku.pk).values_list("stock", flat=True).first() or 0
@@ -64,7 +108,8 @@ def reserve_stock(items: Sequence[tuple[Sku, int]]) -> dict[int, int]:
                 _("Only %(stock)d of “%(title)s” left.")
                 % {"stock": left, "title": f"{sku.product.title} {sku.spec_label}".strip()}
             )
-    _take(Product._meta.db_table, "total_stock", per_product)
+    if not is_postgres():
+        _take(Product._meta.db_table, "total_stock", per_product)
     return updated
 
 
@@ -115,6 +160,24 @@ def _remember_lines(order: Order, lines: list[OrderLine]) -> None:
     order._prefetched_objects_cache = {"lines": queryset}
 
 
+def _insert_checkout(*, consumer, total: int) -> Checkout:
+    """PostgreSQL: the checkout's row, pointing already at the id its payment will have (taken
+    from the payments' sequence in the same INSERT), so the payment needs no ``UPDATE`` of the
+    checkout after it.  The foreign key is checked at commit (Django's are ``DEFERRABLE
+    INITIALLY DEFERRED``), when the payment exists; any failure before rolls both back."""
+    created_at = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Checkout._meta.db_table} (consumer_id, total, payment_id, created_at)"
+            " VALUES (%s, %s, nextval(pg_get_serial_sequence(%s, 'id')), %s) RETURNING id, payment_id",
+            [consumer.pk, total, Payment._meta.db_table, dt(created_at)],
+        )
+        pk, payment_id = cursor.fetchone()
+    checkout = Checkout(pk=pk, consumer=consumer, total=total, payment_id=payment_id, created_at=created_at)
+    checkout._state.adding, checkout._state.db = False, connection.alias
+    return checkout
+
+
 @transaction.atomic
 def place_order(
     *,
@@ -142,16 +205,20 @@ def place_order(
         if not isinstance(quantity, int) or quantity < 1:
             raise TradeError(_("The quantity must be at least 1."))
         merged[sku_id] = merged.get(sku_id, 0) + quantity
+    found = buyable_skus(list(merged))  # every line's SKU in one query
     skus = []
     for sku_id, quantity in merged.items():
-        sku = buyable_sku(sku_id)
+        sku = check_buyable(found.get(sku_id))
         check_quantity(quantity, sku)
         skus.append((sku, quantity))
     priced, attributions = price_for(
         consumer=consumer, items=skus, province=address.province, options=options
     )
     left = reserve_stock([(line.sku, line.quantity) for o in priced.orders for line in o.lines])
-    checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
+    if is_postgres():
+        checkout = _insert_checkout(consumer=consumer, total=priced.total)
+    else:
+        checkout = Checkout.objects.create(consumer=consumer, total=priced.total)
     now = clock.now()
     for priced_order in priced.orders:
         attribution = attributions[priced_order.brand.pk]
@@ -196,7 +263,8 @@ def place_order(
         )
     titles = "、".join(line.sku.product.title for o in priced.orders for line in o.lines)
     try:
-        checkout.payment = create_payment(
+        payment = create_payment(
+            pk=checkout.payment_id,
             payer=consumer,
             amount=priced.total,
             purpose=PAYMENT_PURPOSE,
@@ -208,7 +276,11 @@ def place_order(
         )
     except PaymentError as exc:  # e.g. brands on different funds flows: nothing is written
         raise TradeError(exc.messages[0]) from exc
-    checkout.save(update_fields=["payment"])
+    if checkout.payment_id is None:
+        checkout.payment = payment
+        checkout.save(update_fields=["payment"])
+    else:
+        checkout.payment = payment  # the row points at it already
     if from_cart:
         CartItem.objects.filter(consumer=consumer, sku_id__in=merged).delete()
     return checkout

@@ -130,6 +130,41 @@ def test_events_delivered_in_order_per_aggregate_once_per_subscriber():
     assert seen_b == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.django_db
+def test_publish_writes_the_same_rows_in_one_statement_as_the_orm_path(monkeypatch):
+    """PostgreSQL writes an event and its delivery jobs with one statement (a data-modifying
+    WITH); SQLite, and PostgreSQL with the fast path switched off, through the ORM. The rows and
+    the returned event are the same."""
+    from django.test.utils import CaptureQueriesContext
+
+    from fenxiao.core import events
+    from fenxiao.core.models import OutboxEvent
+
+    subscribe("tests.happened", name="a")(lambda e: None)
+    subscribe("tests.happened", name="b")(lambda e: None)
+    payload = {"n": 1, "text": "订单 “1”", "nested": {"ids": [1, 2]}, "none": None}
+
+    def written() -> tuple:
+        with CaptureQueriesContext(connection) as captured:
+            event = publish("tests.happened", payload, aggregate="order:7")
+        saved = OutboxEvent.objects.get(pk=event.pk)
+        assert (event.topic, event.aggregate, event.payload) == (saved.topic, saved.aggregate, saved.payload)
+        assert saved.payload == payload and abs(saved.created_at - event.created_at) < timedelta(seconds=1)
+        jobs = [
+            (e.name, {**e.payload, "event_id": e.payload["event_id"] - event.pk}, e.queue, e.priority)
+            + (e.status, e.max_attempts, e.unique_key, e.ordering_key, e.attempts, e.run_at == clock.now())
+            for e in OutboxEntry.objects.filter(payload__event_id=event.pk).order_by("id")
+        ]
+        assert len(jobs) >= 2  # a and b, and the subscribers of every topic
+        return (saved.topic, saved.aggregate, saved.payload, jobs), len(captured)
+
+    fast, fast_statements = written()
+    monkeypatch.setattr(events, "is_postgres", lambda: False)
+    orm, orm_statements = written()
+    assert fast == orm
+    assert fast_statements == (1 if connection.vendor == "postgresql" else orm_statements)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_run_the_same_job_twice():
     if connection.vendor != "postgresql":

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from fenxiao.accounts.roles import BrandRole
 from fenxiao.accounts.tests.factories import BrandStaffFactory, UserFactory
-from fenxiao.catalog.models import ProductStatus, Sku
+from fenxiao.catalog.models import Product, ProductStatus, Sku
 from fenxiao.catalog.tests.factories import ProductFactory, SkuFactory
 from fenxiao.core import clock
 from fenxiao.core.jobs import run_pending
@@ -302,6 +302,28 @@ def test_unapproved_brand_cannot_sell(shop):
         place_order(consumer=shop["consumer"], address_id=shop["address"].pk, items=[(sku.pk, 1)])
 
 
+def test_the_lines_skus_are_read_in_one_query_and_the_first_at_fault_is_named():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fenxiao.trade.cart import buyable_skus
+
+    first, second = SkuFactory(), SkuFactory(product__status=ProductStatus.OFF_SHELF)
+    with CaptureQueriesContext(connection) as captured:
+        found = buyable_skus([first.pk, second.pk, 10**9])
+    assert len(captured) == 1 and set(found) == {first.pk, second.pk}
+    assert found[first.pk].product.brand.pk == first.brand_id  # product and brand come with it
+    address = AddressFactory()
+    for items, message in [
+        ([(first.pk, 1), (second.pk, 1), (10**9, 1)], "is not on sale"),
+        ([(first.pk, 1), (10**9, 1), (second.pk, 1)], "does not exist"),
+        ([(first.pk, 99), (10**9, 1)], "Only 10"),
+    ]:
+        with pytest.raises(TradeError, match=message):
+            place_order(consumer=address.consumer, address_id=address.pk, items=items)
+    assert not Checkout.objects.exists()
+
+
 def test_a_line_short_of_stock_refuses_the_whole_checkout_and_names_it():
     """The stock of every line is taken by one statement; when one line lacks stock the error
     names that product and what is left, and no other line keeps its units."""
@@ -316,6 +338,30 @@ def test_a_line_short_of_stock_refuses_the_whole_checkout_and_names_it():
     first.product.refresh_from_db()
     assert first.stock == 5 and first.product.total_stock == total_before
     assert not Checkout.objects.exists()
+
+
+def test_reserve_stock_takes_skus_and_products_together_or_neither():
+    """The SKUs' stock and their products' totals are taken together (one statement on
+    PostgreSQL, two on SQLite); when a SKU is short, nothing of the products is taken either."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fenxiao.trade.checkout import reserve_stock
+
+    a, b = SkuFactory(stock=5), SkuFactory(stock=3)
+    sibling = SkuFactory(product=a.product, stock=4)
+    a.product.refresh_from_db()
+    totals = {a.product_id: a.product.total_stock, b.product_id: b.product.total_stock}
+    with CaptureQueriesContext(connection) as captured:
+        left = reserve_stock([(a, 2), (sibling, 1), (b, 3), (a, 1)])
+    assert left == {a.pk: 2, sibling.pk: 3, b.pk: 0}
+    assert len(captured) == (1 if connection.vendor == "postgresql" else 2)
+    taken = {a.product_id: 4, b.product_id: 3}
+    for product_id, total in totals.items():
+        assert Product.objects.get(pk=product_id).total_stock == total - taken[product_id]
+    with pytest.raises(TradeError, match="Only 0"):
+        reserve_stock([(a, 1), (b, 1)])
+    assert Product.objects.get(pk=a.product_id).total_stock == totals[a.product_id] - 4
 
 
 def test_buy_now_places_the_order_without_the_cart(client):

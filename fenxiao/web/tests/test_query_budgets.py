@@ -75,35 +75,50 @@ SHARE_LINK_ANONYMOUS = per_vendor(sqlite=6, postgresql=2)
 # cache (``distribution.selectors.share_link_for_redirect``), so only the write is left.
 SHARE_LINK_ANONYMOUS_WARM = per_vendor(sqlite=5, postgresql=1)
 # GET /s/<code>, signed in, already bound: session, user, the link, then the transaction: visit,
-# event and jobs INSERTs; CRM's on_attributed (SAVEPOINT, member read, RELEASE); the binding
+# event and jobs INSERTs; CRM's on_attributed (the member read: ``ensure_member`` opens a
+# transaction only to create one, so no SAVEPOINT/RELEASE around the read; 16 before); the binding
 # (SAVEPOINT, program, membership check, binding read, RELEASE); RELEASE.
-SHARE_LINK_SIGNED_IN = 16
+# PostgreSQL: each outbox event and its delivery jobs are one statement (``core.events.publish``,
+# a data-modifying WITH), one less per event than SQLite's two INSERTs.
+SHARE_LINK_SIGNED_IN = per_vendor(sqlite=14, postgresql=13)
 
 # POST /trade/cart/add/: session, user, SAVEPOINT, the SKU, the cart row, its INSERT, RELEASE.
 CART_ADD = 7
 
 # POST /trade/checkout/ of the fixed cart (3 lines, 2 brands, bound customer): session, user,
-# address, cart, 3 SKUs; attribution (brand A: program with binding and memberships' states in
-# one query, membership, store prices; brand B: the program query); CRM member (member price, points), promotions per
-# brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one of
-# the products' totals; 6 UPDATEs before; what is left comes back from the UPDATE, so stock.low
-# reads nothing); checkout, per order: order, lines, CRM on_placed, marketing's line discounts
-# (from the lines handed over, no read), order.created event and jobs (brand B's first order also
-# creates its CRM member: level read, member.created event and jobs); the payment (gateway choice,
-# payment INSERT), the checkout's payment link, the cart's DELETE; SAVEPOINT/RELEASE pairs.
-CHECKOUT = 47
+# address, cart, the 3 SKUs (one query with their products and brands; one per line before: 38 ->
+# 36); attribution (brand A: program with binding and memberships' states in one query,
+# membership, store prices; brand B: the program query); the CRM members of both brands (one
+# read, handed from the member price to the points step and to on_placed: 47 -> 40), promotions
+# per brand, shipping rules; the stock of all three lines (one conditional UPDATE of the SKUs, one
+# of the products' totals; what is left comes back from the UPDATE, so stock.low reads nothing);
+# checkout, per order: order, lines, marketing's line discounts (from the lines handed over),
+# order.created event and jobs (brand B's first order also creates its CRM member: its INSERT in a
+# SAVEPOINT, level read, member.created event and jobs); the payment (gateway choice, payment
+# INSERT: one statement, no SAVEPOINT/RELEASE of its own: 40 -> 38), the checkout's payment link,
+# the cart's DELETE; SAVEPOINT/RELEASE pairs.
+# PostgreSQL: the 3 events (two order.created, one member.created) one statement each, the SKUs'
+# and products' stock UPDATEs one statement (a data-modifying WITH), and the checkout's row points
+# at its payment's id from its INSERT (taken from the payments' sequence), so no UPDATE of it.
+CHECKOUT = per_vendor(sqlite=36, postgresql=31)
 
 # POST /trade/buy/ ("buy now": one SKU of brand A, its quantity and the address) by the bound
 # customer: the checkout's statements for one order, without the cart request (7) and without the
-# checkout's cart read and DELETE.
-BUY_NOW = 28
+# checkout's cart read and DELETE. (28 before the CRM member was read once, 24 before the
+# payment's INSERT lost its SAVEPOINT/RELEASE.)
+# PostgreSQL: order.created and its jobs in one statement; the SKU's and product's stock in one;
+# no UPDATE of the checkout's payment link.
+BUY_NOW = per_vendor(sqlite=22, postgresql=19)
 
 # POST /marketing/flash/<id>/ by the bound customer, who wins the last unit: session, user, the
 # sale, then a one-line checkout at the flash price (attribution as in the checkout): the
 # marketing plugin's line discount, the member's quota row, the sale's conditional UPDATE and its
 # claim. (40 before the stock.low read, marketing's read of the lines and two attribution reads
-# were dropped.)
-FLASH_SALE_WIN = 36
+# were dropped; 36 before the CRM member was read once and its creation lost its outer SAVEPOINT;
+# 32 before the payment's INSERT lost its SAVEPOINT/RELEASE.)
+# PostgreSQL: order.created and its jobs in one statement; the SKU's and product's stock in one;
+# no UPDATE of the checkout's payment link.
+FLASH_SALE_WIN = per_vendor(sqlite=30, postgresql=27)
 # The same press once the sale is sold out: session, user, the sale row; nothing else.
 FLASH_SALE_SOLD_OUT = 3
 
@@ -111,9 +126,11 @@ FLASH_SALE_SOLD_OUT = 3
 # the checkout above: the provider's key, the notification log, the payment (read, locked, its
 # state change), the payment's journal entry, both orders paid (transition, status, order.paid
 # event and jobs), brand A's commission and its lines and journal entry, CRM members, marketing's
-# group seats. This world's first payment also creates three ledger accounts (a read, SAVEPOINT,
+# group seats (the CRM member of each order: one locking read, 83 before the SAVEPOINT, read and
+# RELEASE of ``ensure_member`` ahead of it went). This world's first payment also creates three ledger accounts (a read, SAVEPOINT,
 # INSERT, RELEASE each); SAVEPOINT/RELEASE pairs.
-PAYMENT_NOTIFICATION = 83
+# PostgreSQL: each order.paid event and its jobs in one statement.
+PAYMENT_NOTIFICATION = per_vendor(sqlite=75, postgresql=73)
 # The same notification delivered again (the provider retries): the key, SAVEPOINT, SAVEPOINT, the
 # log's INSERT refused by its unique key (ROLLBACK TO SAVEPOINT), RELEASE, RELEASE: nothing written.
 PAYMENT_NOTIFICATION_REPEATED = 7
