@@ -23,7 +23,7 @@ from . import clock
 from .jobs import QUEUES, enqueue_many, job, queue_for
 from .models import EntryStatus, OutboxEntry, OutboxEvent
 from .registry import JOBS, SUBSCRIBERS
-from .sql import dt, is_postgres, json_object
+from .sql import as_saved, dt, is_postgres, json_object
 
 DELIVER_JOB = "core.deliver_event"
 
@@ -83,9 +83,9 @@ def _publish_one(topic: str, payload: dict, aggregate: str) -> OutboxEvent:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         pk = cursor.fetchone()[0]
-    event = OutboxEvent(pk=pk, topic=topic, payload=payload, aggregate=aggregate, created_at=created_at)
-    event._state.adding, event._state.db = False, connection.alias
-    return event
+    return as_saved(
+        OutboxEvent(pk=pk, topic=topic, payload=payload, aggregate=aggregate, created_at=created_at)
+    )
 
 
 def publish_many(topic: str, events: Iterable[tuple[dict, str]]) -> list[OutboxEvent]:

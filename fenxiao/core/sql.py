@@ -5,6 +5,7 @@
   autovacuum never cleans in temporary tables, and every later batch would scan them);
 - :func:`analyze` — planner statistics for a scratch table (PostgreSQL plans joins with it as if it
   were empty otherwise; SQLite needs nothing);
+- :func:`as_saved` — a model instance built from a raw ``INSERT … RETURNING``, marked saved;
 - :func:`dt` — a datetime parameter in the form the backend stores (SQLite compares text, so an
   aware datetime must be written exactly as Django writes the column);
 - :func:`json_object` — ``jsonb_build_object`` / ``json_object``;
@@ -22,8 +23,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TypeVar
 
 from django.db import connection
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+
+def as_saved(instance: M) -> M:
+    """``instance``, built from a row a raw ``INSERT … RETURNING`` wrote, marked as the ORM marks
+    a saved one (not adding, of this connection), so a later ``save()`` updates instead of inserting."""
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance
 
 
 def is_postgres() -> bool:

@@ -12,7 +12,7 @@ from fenxiao.catalog.models import Product, Sku
 from fenxiao.catalog.stock_events import stock_changed
 from fenxiao.core import clock
 from fenxiao.core.events import publish
-from fenxiao.core.sql import dt, is_postgres, lock_rows
+from fenxiao.core.sql import as_saved, dt, is_postgres, lock_rows
 from fenxiao.payments.models import Payment
 from fenxiao.payments.services import PaymentError, create_payment
 
@@ -173,9 +173,9 @@ def _insert_checkout(*, consumer, total: int) -> Checkout:
             [consumer.pk, total, Payment._meta.db_table, dt(created_at)],
         )
         pk, payment_id = cursor.fetchone()
-    checkout = Checkout(pk=pk, consumer=consumer, total=total, payment_id=payment_id, created_at=created_at)
-    checkout._state.adding, checkout._state.db = False, connection.alias
-    return checkout
+    return as_saved(
+        Checkout(pk=pk, consumer=consumer, total=total, payment_id=payment_id, created_at=created_at)
+    )
 
 
 @transaction.atomic
@@ -276,11 +276,10 @@ def place_order(
         )
     except PaymentError as exc:  # e.g. brands on different funds flows: nothing is written
         raise TradeError(exc.messages[0]) from exc
-    if checkout.payment_id is None:
-        checkout.payment = payment
+    linked = checkout.payment_id is not None  # PostgreSQL: the row points at it already
+    checkout.payment = payment
+    if not linked:
         checkout.save(update_fields=["payment"])
-    else:
-        checkout.payment = payment  # the row points at it already
     if from_cart:
         CartItem.objects.filter(consumer=consumer, sku_id__in=merged).delete()
     return checkout

@@ -126,16 +126,8 @@ def consumer_order_tab(consumer, tab: str) -> QuerySet[Order]:
 def attach_pictures(orders: Sequence[Order]) -> None:
     """Give each line of ``orders`` its product's first picture (``line.picture``, a URL or ""),
     in one query whatever the number of orders."""
-    from fenxiao.catalog.models import ProductImage
-
     lines = [line for order in orders for line in order.lines.all()]
-    product_ids = {line.product_id_snapshot for line in lines}
-    first: dict[int, str] = {}
-    for image in ProductImage.objects.filter(product_id__in=product_ids).order_by(
-        "product_id", "position", "id"
-    ):
-        if image.product_id not in first:
-            first[image.product_id] = (image.thumbnail or image.image).url
+    first = first_pictures({line.product_id_snapshot for line in lines})
     for line in lines:
         line.picture = first.get(line.product_id_snapshot, "")
 
@@ -334,7 +326,18 @@ def buy_now(consumer, *, sku_id: int | None, quantity: int, address_id: int | No
 
 def product_picture(product_id: int) -> str:
     """The URL of the product's first picture (its thumbnail when it has one), or ""."""
+    return first_pictures({product_id}).get(product_id, "")
+
+
+def first_pictures(product_ids: set[int]) -> dict[int, str]:
+    """{product id: URL of its first picture (the thumbnail when it has one)}, in one query;
+    products without a picture are left out."""
     from fenxiao.catalog.models import ProductImage
 
-    image = ProductImage.objects.filter(product_id=product_id).order_by("position", "id").first()
-    return (image.thumbnail or image.image).url if image else ""
+    first: dict[int, str] = {}
+    for image in ProductImage.objects.filter(product_id__in=product_ids).order_by(
+        "product_id", "position", "id"
+    ):
+        if image.product_id not in first:
+            first[image.product_id] = (image.thumbnail or image.image).url
+    return first
